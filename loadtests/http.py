@@ -1,0 +1,166 @@
+"""A lean HTTP/1.1 client that times each phase of a request the way k6 defines them.
+
+Locust's clients time a request as one block; the report needs four instants per upload:
+`start`, `sent` (the last body byte handed to the socket), `ttfb` (first response byte) and
+`end`. So the request side is written straight to a socket (bodies go out as memoryviews: no
+copies) and the response is parsed with httptools (llhttp, the parser of Node and uvicorn).
+Under Locust the socket module is gevent's, so this is cooperative; outside it (verify) it is
+plain blocking I/O.
+
+Known limit: `sent` is when the kernel accepted the last byte. Up to a socket buffer's worth
+(a few hundred KB on loopback) may still be in flight, so for small bodies part of the real
+sending time shows up as waiting.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import httptools
+
+SMALL_BODY = 64 * 1024  # below this, one joined buffer (one syscall) beats zero-copy
+IDLE_REUSE_S = 2.0      # don't reuse a keep-alive socket idle longer than servers keep it
+PACE_CHUNK = 64 * 1024
+
+
+@dataclass
+class Exchange:
+    """One request/response with its raw timestamps (time.time(), seconds)."""
+    start: float
+    sent: float | None = None
+    ttfb: float | None = None
+    end: float | None = None
+    status: int = 0
+    headers: dict = field(default_factory=dict)
+    body: bytes = b""
+    error: str | None = None
+
+
+class _Response:
+    """httptools callbacks collecting one response."""
+
+    def __init__(self):
+        self.headers: dict[str, str] = {}
+        self.body: list[bytes] = []
+        self.complete = False
+        self.headers_done = False
+
+    def on_header(self, name: bytes, value: bytes):
+        self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+
+    def on_headers_complete(self):
+        self.headers_done = True
+
+    def on_body(self, body: bytes):
+        self.body.append(body)
+
+    def on_message_complete(self):
+        self.complete = True
+
+
+class Connection:
+    """One keep-alive connection to host:port (reopened when the server closes it)."""
+
+    def __init__(self, base_url: str, timeout: float = 120.0):
+        parts = urlsplit(base_url)
+        if parts.scheme != "http":
+            raise ValueError(f"only http:// URLs are supported, got {base_url!r}")
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 80
+        self.host_header = f"{self.host}:{self.port}".encode()
+        self.timeout = timeout
+        self.sock: socket.socket | None = None
+        self.last_used = 0.0
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None,
+                body: list | tuple = (), length: int | None = None,
+                bandwidth: float | None = None, start: float | None = None) -> Exchange:
+        """Send a request whose body is `body` (bytes/memoryviews) and read the response.
+
+        `bandwidth` (bytes/s) paces the body like a slow client; `start` lets open-loop callers
+        date the request from when it was meant to start.
+        """
+        length = sum(len(p) for p in body) if length is None else length
+        head = [f"{method} {path} HTTP/1.1".encode(), b"Host: " + self.host_header]
+        head += [f"{k}: {v}".encode("latin-1") for k, v in (headers or {}).items()]
+        if body or method in ("POST", "PUT", "PATCH"):
+            head.append(b"Content-Length: %d" % length)
+        head_bytes = b"\r\n".join(head) + b"\r\n\r\n"
+
+        ex = Exchange(start=time.time() if start is None else start)
+        try:
+            if self.sock is None or time.monotonic() - self.last_used > IDLE_REUSE_S:
+                self.close()
+                self.sock = socket.create_connection((self.host, self.port), self.timeout)
+                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                self._send(head_bytes, body, length, bandwidth)
+                ex.sent = time.time()
+            except OSError as exc:
+                # The server may have answered early (413) and closed: read that answer.
+                ex.error = f"send: {type(exc).__name__}"
+            self._receive(ex, head_only=method == "HEAD")
+        except (OSError, httptools.HttpParserError) as exc:
+            ex.error = ex.error or f"{type(exc).__name__}: {exc}"
+            self.close()
+        self.last_used = time.monotonic()
+        if ex.status and ex.end is not None:
+            ex.error = None  # a server may answer early (413) and stop reading: status says it
+        if ex.error or ex.headers.get("connection", "").lower() == "close":
+            self.close()
+        return ex
+
+    def _send(self, head: bytes, body, length: int, bandwidth: float | None) -> None:
+        sock = self.sock
+        if bandwidth:
+            sock.sendall(head)
+            _paced_send(sock, body, bandwidth)
+        elif length <= SMALL_BODY:
+            sock.sendall(head + b"".join(body))
+        else:
+            sock.sendall(head)
+            for part in body:
+                sock.sendall(part)
+
+    def _receive(self, ex: Exchange, head_only: bool) -> None:
+        response = _Response()
+        parser = httptools.HttpResponseParser(response)
+        while not (response.complete or (head_only and response.headers_done)):
+            data = self.sock.recv(256 * 1024)
+            if ex.ttfb is None:
+                if not data:
+                    raise ConnectionResetError("connection closed before any response byte")
+                ex.ttfb = time.time()
+            if not data:
+                if response.headers_done and "content-length" not in response.headers:
+                    break  # body delimited by connection close
+                raise ConnectionResetError("connection closed mid-response")
+            parser.feed_data(data)
+        ex.end = time.time()
+        ex.status = parser.get_status_code()
+        ex.headers = response.headers
+        ex.body = b"".join(response.body)
+        if not parser.should_keep_alive():
+            self.close()
+
+
+def _paced_send(sock: socket.socket, body, bandwidth: float) -> None:
+    began = time.monotonic()
+    sent = 0
+    for part in body:
+        view = memoryview(part)
+        for offset in range(0, len(view), PACE_CHUNK):
+            chunk = view[offset:offset + PACE_CHUNK]
+            sock.sendall(chunk)
+            sent += len(chunk)
+            ahead = sent / bandwidth - (time.monotonic() - began)
+            if ahead > 0:
+                time.sleep(ahead)

@@ -1,0 +1,42 @@
+"""Upload bodies: random (never zeros), shared, unique per upload, with a cheap expected sha256.
+
+Each process keeps one random prefix per size; every upload appends its own 16-byte suffix.
+The expected digest is the prefix's digest copied and updated with the suffix, so a 256 MB
+upload costs no per-upload hashing and no per-user copy of the body.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from dataclasses import dataclass
+
+SUFFIX_BYTES = 16
+
+
+@dataclass(frozen=True)
+class Body:
+    parts: tuple[memoryview | bytes, ...]
+    size: int
+    sha256: str
+
+
+class Payload:
+    def __init__(self, size: int):
+        self.size = size
+        self.prefix = memoryview(os.urandom(max(0, size - SUFFIX_BYTES)))
+        self._prefix_digest = hashlib.sha256(self.prefix)
+        self._suffix_len = size - len(self.prefix)
+
+    @staticmethod
+    @functools.lru_cache(maxsize=16)
+    def shared(size: int) -> "Payload":
+        return Payload(size)
+
+    def unique(self) -> Body:
+        suffix = os.urandom(self._suffix_len)
+        digest = self._prefix_digest.copy()
+        digest.update(suffix)
+        parts = (self.prefix, suffix) if len(self.prefix) else (suffix,)
+        return Body(parts, self.size, digest.hexdigest())

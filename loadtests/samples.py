@@ -1,0 +1,63 @@
+"""Raw per-request samples: one CSV per load-generator process, flushed in batches.
+
+Floats as measured (time.time() seconds), never Locust's rounded buckets. In open-loop runs
+`start` is when the request was *meant* to start and `issued` when it really went out. The file name holds
+host and pid, so Locust worker processes (`--processes N`, or workers on other machines writing
+to a shared folder) never overwrite each other.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import socket
+from pathlib import Path
+
+FIELDS = ("scenario", "target", "user", "kind", "start", "issued", "sent", "ttfb", "end",
+          "done", "bytes", "status", "error", "upload_id", "expected_sha256", "server_sha256",
+          "final_status")
+FLUSH_EVERY = 256
+
+
+class SampleWriter:
+    def __init__(self, folder: str | os.PathLike):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        self.path = Path(folder) / f"samples-{socket.gethostname()}-{os.getpid()}.csv"
+        self._rows: list[tuple] = []
+        with open(self.path, "w", newline="") as f:
+            csv.writer(f).writerow(FIELDS)
+
+    def add(self, **sample) -> None:
+        self._rows.append(tuple(sample.get(name) for name in FIELDS))
+        if len(self._rows) >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._rows:
+            rows, self._rows = self._rows, []
+            with open(self.path, "a", newline="") as f:
+                csv.writer(f).writerows(rows)
+
+
+def read_samples(folder: str | os.PathLike) -> list[dict]:
+    """All samples of a folder, typed: floats for times, ints for bytes/status, None for blanks."""
+    rows = []
+    for path in sorted(Path(folder).glob("samples-*.csv")):
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f):
+                rows.append({k: _typed(k, v) for k, v in row.items()})
+    return rows
+
+
+_FLOATS = {"start", "issued", "sent", "ttfb", "end", "done"}
+_INTS = {"bytes", "status", "user"}
+
+
+def _typed(name: str, value: str):
+    if value == "":
+        return None
+    if name in _FLOATS:
+        return float(value)
+    if name in _INTS:
+        return int(value)
+    return value

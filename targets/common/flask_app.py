@@ -1,0 +1,51 @@
+"""What every Flask target shares: settings, the store, `/health`, `/uploads/<id>`, JSON errors.
+
+Each Flask target adds only its own `POST /upload` — the pattern under test.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from targets.common.settings import Settings
+from targets.common.store import UploadStore, public
+
+
+def create_app(name: str) -> tuple[Flask, Settings, UploadStore]:
+    settings = Settings.from_env()
+    store = UploadStore(settings.data_dir)
+    app = Flask(name)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload
+
+    @app.get("/health")
+    def health():
+        return {"ok": True}
+
+    @app.get("/uploads/<upload_id>")
+    def status(upload_id: str):
+        record = store.get(upload_id)
+        if record is None:
+            return error(404, "unknown upload id")
+        return jsonify(public(record))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        reason = exc.description if exc.code != 413 else (
+            f"upload larger than the limit of {settings.max_upload} bytes")
+        return error(exc.code or 500, reason)
+
+    return app, settings, store
+
+
+def error(status: int, reason: str):
+    return jsonify({"error": reason}), status
+
+
+def file_field_problem(file) -> str | None:
+    """The 400 reasons of the contract for a `request.files` field."""
+    if file is None:
+        return "missing multipart field 'file'"
+    if not file.filename:
+        return "empty filename in field 'file'"
+    return None

@@ -1,0 +1,208 @@
+"""Command line (the contract of DESIGN.md). Each subcommand is a `cmd_*` function; flags are
+parsed once into frozen config objects. Usage errors: one line on stderr, exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from upbench import processes
+from upbench.units import parse_size
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's default prints the whole usage block
+        raise UsageError(message)
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="bench.py", description="Benchmark how Python web apps take uploads.")
+    sub = parser.add_subparsers(dest="command", parser_class=Parser)
+
+    run = sub.add_parser("run", help="benchmark targets (default when no command is given)")
+    run.add_argument("--targets", default="", help="a,b or -c (all but c); default: all")
+    run.add_argument("--scenarios", default=None, help="comma list, see `bench.py list`")
+    run.add_argument("--sizes", default=None, help="e.g. 64KB,1MB,32MB")
+    load = run.add_mutually_exclusive_group()
+    load.add_argument("--users", default=None, help="closed loop: concurrent users, e.g. 1,8,32")
+    load.add_argument("--rate", default=None, help="open loop: uploads per second, e.g. 10,50")
+    run.add_argument("--duration", default=None, help="per load level, e.g. 15s, 2m")
+    run.add_argument("--warmup", default=None, help="excluded from the figures (default 2s)")
+    run.add_argument("--work", default="sha256", help="none, sha256, cpu:MS, sleep:MS")
+    run.add_argument("--workers", type=int, default=2, help="server worker processes")
+    run.add_argument("--worker-class", default=None, help="override the gunicorn worker class")
+    run.add_argument("--processes", type=int, default=1, help="Locust processes generating load")
+    run.add_argument("--max-upload", default="1GiB", help="server upload limit")
+    run.add_argument("--bandwidth", default="1MB", help="per-user bytes/s of the slow scenario")
+    run.add_argument("--quick", action="store_true", help="a short smoke plan (~90 s)")
+    run.add_argument("--url", default=None, help="benchmark anyone's upload endpoint instead")
+    run.add_argument("--name", default=None, help="label for --url in the report")
+    run.add_argument("--out", default=None, help="output folder (default reports/<run-id>/)")
+    run.add_argument("--quiet", action="store_true", help="no progress lines (CI)")
+
+    verify = sub.add_parser("verify", help="check targets against the HTTP contract")
+    verify.add_argument("targets", nargs="*", help="default: all")
+
+    serve = sub.add_parser("serve", help="run one target in the foreground")
+    serve.add_argument("target")
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--data-dir", default=None)
+    serve.add_argument("--max-upload", default="1GiB")
+    serve.add_argument("--work", default="sha256")
+    serve.add_argument("--workers", type=int, default=2)
+
+    report = sub.add_parser("report", help="re-render index.html from a results.json")
+    report.add_argument("results")
+
+    sub.add_parser("list", help="targets and scenarios")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    processes.install_handlers()
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["run", *argv]
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return EXIT_USAGE
+        return COMMANDS[args.command](args, argv)
+    except UsageError as exc:
+        print(f"bench.py: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\ninterrupted; servers stopped", file=sys.stderr)
+        return 130
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+def cmd_run(args, argv) -> int:
+    from upbench import runner
+    from upbench.plans import config_from_args
+
+    config = config_from_args(args)
+    out = runner.run(config, argv)
+    from upbench.summary import print_summary
+    print_summary(out / "results.json", quiet=config.quiet)
+    print(out)
+    return EXIT_OK
+
+
+def cmd_verify(args, argv) -> int:
+    from upbench.server import ServerOptions, StartError, serve
+    from upbench.verify import Endpoint, verify
+
+    targets = _select(",".join(args.targets))
+    failed = []
+    with _tempdir() as logs:
+        for target in targets:
+            try:
+                with serve(target, ServerOptions(), logs) as running:
+                    result = verify(target.name, Endpoint(running.url, data_dir=running.data_dir))
+            except StartError as exc:
+                result = {"target": target.name, "ok": False,
+                          "checks": [{"name": "start", "ok": False, "detail": str(exc)}]}
+            print(f"{'PASS' if result['ok'] else 'FAIL'}  {target.name}")
+            for check in result["checks"]:
+                if not check["ok"]:
+                    print(f"      {check['name']}: {check['detail']}")
+            if not result["ok"]:
+                failed.append(target.name)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_serve(args, argv) -> int:
+    from upbench.server import ServerOptions, StartError, serve
+    from targets.common.work import Work
+
+    [target] = _select(args.target)
+    try:
+        Work.parse(args.work)
+        max_upload = parse_size(args.max_upload)
+    except ValueError as exc:
+        raise UsageError(str(exc))
+    options = ServerOptions(workers=_positive(args.workers, "--workers"), max_upload=max_upload,
+                            work=args.work, port=args.port,
+                            data_dir=Path(args.data_dir).resolve() if args.data_dir else None)
+    with _tempdir() as logs:
+        try:
+            with serve(target, options, logs) as running:
+                print(f"{target.name} on {running.url}  (data: {running.data_dir}; Ctrl-C stops)",
+                      flush=True)
+                running.procs[0].wait()
+                print(f"{target.name} exited with code {running.procs[0].returncode}",
+                      file=sys.stderr)
+                return EXIT_FAILED
+        except StartError as exc:
+            print(f"bench.py: {target.name} did not start: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+
+
+def cmd_report(args, argv) -> int:
+    from upbench import report, results
+
+    try:
+        doc = results.load(args.results)
+    except results.ResultsError as exc:
+        raise UsageError(str(exc))
+    out = Path(args.results).resolve().parent / "index.html"
+    report.render(doc, out)
+    print(out)
+    return EXIT_OK
+
+
+def cmd_list(args, argv) -> int:
+    from loadtests.catalog import SCENARIOS
+    from upbench import registry
+
+    print("targets:")
+    for t in registry.discover().values():
+        print(f"  {t.name:<15} seeds {','.join(t.seeds) or '-':<8} {t.server:<9} {t.summary}")
+    print("scenarios:")
+    for s in SCENARIOS.values():
+        print(f"  {s.name:<15} {s.summary}")
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "verify": cmd_verify, "serve": cmd_serve, "report": cmd_report,
+            "list": cmd_list}
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _select(spec: str):
+    from upbench import registry
+
+    try:
+        return registry.select(spec)
+    except registry.UnknownTarget as exc:
+        raise UsageError(str(exc))
+
+
+def _positive(value: int, flag: str) -> int:
+    if value < 1:
+        raise UsageError(f"{flag} must be at least 1")
+    return value
+
+
+@contextmanager
+def _tempdir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="upbench-") as tmp:
+        yield Path(tmp)

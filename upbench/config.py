@@ -1,0 +1,46 @@
+"""The run plan: CLI flags parsed once into a frozen RunConfig (nothing downstream reads argparse)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class LoadLevel:
+    model: str                 # "closed" (users) or "open" (arrival rate)
+    users: int | None = None
+    rate: float | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.users} users" if self.model == "closed" else f"{self.rate:g}/s"
+
+    def as_dict(self) -> dict:
+        return {"model": self.model, "users": self.users, "rate": self.rate}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    targets: tuple[str, ...]
+    scenarios: tuple[str, ...] = ("upload",)
+    sizes: tuple[int, ...] = (64_000, 1_000_000)
+    levels: tuple[LoadLevel, ...] = (LoadLevel("closed", users=1), LoadLevel("closed", users=8))
+    duration: float = 10.0
+    warmup: float = 2.0
+    work: str = "sha256"
+    workers: int = 2
+    worker_class: str | None = None
+    processes: int = 1           # Locust processes generating load
+    max_upload: int = 1 << 30
+    bandwidth: int = 1_000_000   # slow scenario, bytes/s per user
+    url: str | None = None       # anyone's endpoint instead of our targets
+    name: str | None = None
+    out: Path | None = None
+    quiet: bool = False
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["levels"] = [level.as_dict() for level in self.levels]
+        d["out"] = str(self.out) if self.out else None
+        return d

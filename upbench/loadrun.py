@@ -1,0 +1,69 @@
+"""One load level = one headless Locust subprocess (Locust monkey-patches the world on import,
+so it never runs inside the orchestrator). Its raw samples land in a folder of their own."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from loadtests.catalog import SCENARIOS
+from upbench import processes
+from upbench.config import LoadLevel
+
+LOCUSTFILE = Path(__file__).resolve().parent.parent / "loadtests" / "locustfile.py"
+BYSTANDERS = 2          # BystanderUser.fixed_count in the mixed scenario
+STOP_GRACE_S = 60.0     # in-flight uploads may finish after the time limit (--stop-timeout)
+
+
+@dataclass(frozen=True)
+class LoadSpec:
+    base_url: str
+    scenario: str
+    size: int
+    level: LoadLevel
+    duration: float
+    target_name: str
+    samples_dir: Path
+    upload_path: str = "/upload"
+    status_path: str = "/uploads/{id}"
+    bandwidth: int = 1_000_000
+    processes: int = 1
+
+
+def locust_command(spec: LoadSpec) -> list[str]:
+    scenario = SCENARIOS[spec.scenario]
+    users = spec.level.users or 1
+    if "BystanderUser" in scenario.classes:
+        users += BYSTANDERS
+    cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+           "--host", spec.base_url, "--users", str(users), "--spawn-rate", str(users),
+           "--run-time", f"{spec.duration:g}s", "--stop-timeout", f"{STOP_GRACE_S:g}",
+           "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
+           "--upload-size", str(spec.size), "--upload-path", spec.upload_path,
+           "--status-path", spec.status_path, "--bandwidth", str(spec.bandwidth),
+           "--target-name", spec.target_name, "--samples-dir", str(spec.samples_dir)]
+    if spec.processes > 1:
+        cmd += ["--processes", str(spec.processes)]
+    return cmd + list(scenario.classes)
+
+
+class LocustRun:
+    """A started Locust process; `pids` feeds the client-side sampler."""
+
+    def __init__(self, spec: LoadSpec, log: Path):
+        spec.samples_dir.mkdir(parents=True, exist_ok=True)
+        self.spec = spec
+        self.log = log
+        self.proc = processes.start(locust_command(spec), log=log)
+
+    @property
+    def pids(self) -> list[int]:
+        return [self.proc.pid] if self.proc.poll() is None else []
+
+    def wait(self) -> int:
+        timeout = self.spec.duration + STOP_GRACE_S + 60  # imports, stop, polls, flush
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            processes.stop(self.proc)

@@ -1,0 +1,103 @@
+"""Child processes that cannot outlive the harness.
+
+Every process starts in its own session (so its own process group: gunicorn's workers, a
+Celery worker's pool, uvicorn's children all share it) and is registered here. `stop()` sends
+SIGTERM to the whole group, waits, then SIGKILLs what is left. `stop_all()` runs at exit and on
+SIGTERM/SIGHUP; Ctrl-C unwinds through the callers' `finally` blocks to the same place. As a
+last line of defence each child gets PR_SET_PDEATHSIG, so even a SIGKILLed harness takes its
+direct children with it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+_live: dict[int, subprocess.Popen] = {}
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass  # not Linux: the atexit/signal path still applies
+
+
+def start(cmd: list[str], *, env: dict[str, str] | None = None, cwd: str | Path | None = None,
+          log: Path | None = None) -> subprocess.Popen:
+    out = open(log, "ab") if log else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True,
+                                preexec_fn=_die_with_parent)
+    finally:
+        if log:
+            out.close()
+    _live[proc.pid] = proc
+    return proc
+
+
+def stop(proc: subprocess.Popen, grace: float = 8.0) -> None:
+    """Stop the process and its whole group; returns when nothing of it is left."""
+    pgid = proc.pid  # session leader: its pid is the group id
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            break
+        if _wait_group_gone(proc, pgid, wait):
+            break
+    try:
+        proc.wait(timeout=1)
+    except subprocess.TimeoutExpired:
+        pass
+    _live.pop(proc.pid, None)
+
+
+def stop_all() -> None:
+    for proc in list(_live.values()):
+        stop(proc, grace=3.0)
+
+
+def _wait_group_gone(proc: subprocess.Popen, pgid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        proc.poll()  # reap the leader so it does not linger as a zombie
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        if _only_zombies(pgid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _only_zombies(pgid: int) -> bool:
+    import psutil
+
+    for p in psutil.process_iter(["pid", "status"]):
+        try:
+            if os.getpgid(p.pid) == pgid and p.info["status"] != psutil.STATUS_ZOMBIE:
+                return False
+        except (ProcessLookupError, psutil.Error):
+            continue
+    return True
+
+
+def _on_signal(signum, _frame):
+    stop_all()
+    raise SystemExit(128 + signum)
+
+
+def install_handlers() -> None:
+    """Called once by the CLI: clean up on exit and on termination signals."""
+    atexit.register(stop_all)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)

@@ -1,0 +1,182 @@
+"""`bench.py run`: the data flow of DESIGN.md, one target at a time.
+
+start target -> verify (a failing target is skipped, with its checks in the report) ->
+for each scenario x size x load level: Locust subprocess + process-tree sampling ->
+integrity check + clean-up -> stop target. Then aggregate, write results.json, render.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from loadtests.catalog import SCENARIOS
+from loadtests.samples import read_samples
+from upbench import aggregate, integrity, processes, registry, results
+from upbench.config import LoadLevel, RunConfig
+from upbench.loadrun import LoadSpec, LocustRun
+from upbench.progress import Progress
+from upbench.registry import Target
+from upbench.sampler import TreeSampler
+from upbench.server import RunningTarget, ServerOptions, StartError, serve
+from upbench.units import format_size
+from upbench.verify import Endpoint, verify
+
+REPO = Path(__file__).resolve().parent.parent
+SATURATED_PCT = 90.0  # per Locust process: near one full core
+
+
+def run(config: RunConfig, argv: list[str]) -> Path:
+    run_id = results.new_run_id()
+    out = config.out or REPO / "reports" / run_id
+    out.mkdir(parents=True, exist_ok=True)
+    doc = results.skeleton(run_id, ["python", "bench.py", *argv], config.as_dict())
+    targets = [] if config.url else registry.select(",".join(config.targets))
+    steps = _plan(config, targets)
+    progress = Progress(len(steps) or 1, config.duration + 4, config.quiet)
+
+    if config.url:
+        _run_external(config, out, doc, progress)
+    for target in targets:
+        _run_target(target, [s for s in steps if s[0] == target.name], config, out, doc, progress)
+        results.write(doc, out / "results.json")  # partial results survive a later failure
+
+    from upbench import verdicts
+    doc["verdicts"] = verdicts.evaluate(doc)
+    results.write(doc, out / "results.json")
+    from upbench import report
+    report.render(doc, out / "index.html")
+    return out
+
+
+def _plan(config: RunConfig, targets: list[Target]) -> list[tuple]:
+    steps = []
+    for target in targets:
+        for scenario in config.scenarios:
+            if not set(SCENARIOS[scenario].needs) <= set(target.protocols):
+                continue
+            for size in config.sizes:
+                for level in config.levels:
+                    steps.append((target.name, scenario, size, level))
+    return steps
+
+
+def _run_target(target: Target, steps: list[tuple], config: RunConfig, out: Path, doc: dict,
+                progress: Progress) -> None:
+    options = ServerOptions(workers=config.workers, worker_class=config.worker_class,
+                            max_upload=config.max_upload, work=config.work)
+    progress.info(f"{target.name}: starting")
+    try:
+        with serve(target, options, out / "logs") as running:
+            check = verify(target.name, Endpoint(running.url, data_dir=running.data_dir))
+            doc["verify"].append(check)
+            if not check["ok"]:
+                failed = [c["name"] for c in check["checks"] if not c["ok"]]
+                progress.warn(f"{target.name}: verify failed ({', '.join(failed)}); skipped")
+                progress.done += len(steps)
+                return
+            integrity.clean(running.data_dir)
+            for _, scenario, size, level in steps:
+                progress.step(f"{target.name} · {scenario} · {format_size(size)} · {level.label}")
+                result = run_level(running, scenario, size, level, config, out)
+                doc["results"].append(result)
+                progress.info(_one_line(result))
+    except StartError as exc:
+        progress.warn(f"{target.name}: did not start: {str(exc).splitlines()[0]}")
+        progress.done += len(steps)
+        doc["verify"].append({"target": target.name, "ok": False, "checks": [
+            {"name": "start", "ok": False, "detail": str(exc)}]})
+
+
+def _run_external(config: RunConfig, out: Path, doc: dict, progress: Progress) -> None:
+    """`--url`: anyone's endpoint. No /health, no status endpoint, no disk: those parts are
+    skipped and the result says so."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(config.url)
+    name = config.name or parts.netloc
+    base = f"{parts.scheme}://{parts.netloc}"
+    endpoint = Endpoint(base, upload_path=parts.path or "/", status_path=None, health_path=None)
+    check = verify(name, endpoint)
+    doc["verify"].append(check)
+    if not check["ok"]:
+        progress.warn(f"{name}: verify failed; skipped")
+        return
+    for scenario in config.scenarios:
+        if scenario == "mixed":
+            progress.warn(f"{name}: scenario 'mixed' needs /health; skipped")
+            continue
+        for size in config.sizes:
+            for level in config.levels:
+                progress.step(f"{name} · {scenario} · {format_size(size)} · {level.label}")
+                spec = _load_spec(config, base, name, scenario, size, level, out,
+                                  upload_path=endpoint.upload_path, status_path="")
+                result = _measure(spec, config, server_pids=lambda: [], data_dir=None)
+                result["notes"] = ["external endpoint: no status polling, no disk check, "
+                                   "no server sampling"]
+                doc["results"].append(result)
+                progress.info(_one_line(result))
+
+
+def run_level(running: RunningTarget, scenario: str, size: int, level: LoadLevel,
+              config: RunConfig, out: Path) -> dict:
+    spec = _load_spec(config, running.url, running.target.name, scenario, size, level, out)
+    return _measure(spec, config, server_pids=lambda: running.pids, data_dir=running.data_dir)
+
+
+def _load_spec(config: RunConfig, base_url: str, name: str, scenario: str, size: int,
+               level: LoadLevel, out: Path, upload_path: str = "/upload",
+               status_path: str = "/uploads/{id}") -> LoadSpec:
+    label = f"{scenario}-{format_size(size)}-{level.label.replace(' ', '').replace('/', 'per')}"
+    return LoadSpec(base_url=base_url, scenario=scenario, size=size, level=level,
+                    duration=config.duration, target_name=name,
+                    samples_dir=out / "samples" / name / label, upload_path=upload_path,
+                    status_path=status_path, bandwidth=config.bandwidth,
+                    processes=config.processes)
+
+
+def _measure(spec: LoadSpec, config: RunConfig, server_pids, data_dir: Path | None) -> dict:
+    log = spec.samples_dir / "locust.log"
+    spec.samples_dir.mkdir(parents=True, exist_ok=True)
+    locust = LocustRun(spec, log)
+    with TreeSampler({"server": server_pids, "client": lambda: locust.pids}) as sampler:
+        code = locust.wait()
+    samples = read_samples(spec.samples_dir)
+    result = {"target": spec.target_name, "scenario": spec.scenario, "size_bytes": spec.size,
+              "load": spec.level.as_dict(), "duration_s": spec.duration}
+    result.update(aggregate.summarize(samples, spec.duration, config.warmup))
+    if not samples:
+        result["errors"] = {f"load generator produced no samples (exit {code})": 1}
+    server, client = sampler.series["server"], sampler.series["client"]
+    result["server"] = server.summary() if data_dir is not None else None
+    client_summary = client.summary()
+    cpu = client_summary.get("cpu_mean_pct") or 0.0
+    client_summary["saturated"] = cpu >= SATURATED_PCT * max(spec.processes, 1)
+    result["client"] = client_summary
+    result["timeline"] = _timeline(server)
+    result["integrity"] = integrity.check(samples, data_dir)
+    if data_dir is not None:
+        integrity.clean(data_dir)
+    return result
+
+
+def _timeline(series, points: int = 120) -> dict:
+    """Server RSS over time, thinned for the report."""
+    if not series.t:
+        return {"t": [], "rss_mb": [], "cpu_pct": []}
+    step = max(1, len(series.t) // points)
+    t0 = series.t[0]
+    return {"t": [round(t - t0, 2) for t in series.t[::step]],
+            "rss_mb": [round(v, 1) for v in series.rss_mb[::step]],
+            "cpu_pct": [round(v, 1) for v in series.cpu_pct[::step]]}
+
+
+def _one_line(r: dict) -> str:
+    lat = r["latency_ms"] or {}
+    rss = (r["server"] or {}).get("rss_peak_mb")
+    return (f"{r['throughput']['rps']:.1f} req/s  {r['throughput']['mbps']:.1f} MB/s  "
+            f"p50 {lat.get('p50', '-')} ms  p99 {lat.get('p99', '-')} ms  "
+            f"failures {r['failures']}/{r['requests']}"
+            + (f"  server RSS peak {rss} MB" if rss is not None else "")
+            + ("  [load generator saturated]" if r["client"]["saturated"] else ""))

@@ -1,0 +1,90 @@
+"""psutil sampling of whole process trees (server + workers + sidecars; or the load generator).
+
+A background thread in the orchestrator wakes every `interval` seconds and sums RSS and CPU over
+each root process and all its descendants, found afresh each time (gunicorn respawns workers).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import psutil
+
+
+@dataclass
+class Series:
+    t: list[float] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)
+    cpu_pct: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        if not self.t:
+            return {"rss_peak_mb": None, "rss_mean_mb": None, "cpu_mean_pct": None, "samples": 0}
+        # CPU% needs two readings: the first one of each process is 0, so skip the first tick.
+        cpu = self.cpu_pct[1:] or self.cpu_pct
+        return {"rss_peak_mb": round(max(self.rss_mb), 1),
+                "rss_mean_mb": round(sum(self.rss_mb) / len(self.rss_mb), 1),
+                "cpu_mean_pct": round(sum(cpu) / len(cpu), 1),
+                "cpu_peak_pct": round(max(cpu), 1),
+                "samples": len(self.t)}
+
+
+class TreeSampler:
+    """Samples named groups of process trees: `{"server": lambda: [pids], "client": ...}`."""
+
+    def __init__(self, groups: dict[str, Callable[[], list[int]]], interval: float = 0.2):
+        self.groups = groups
+        self.interval = interval
+        self.series = {name: Series() for name in groups}
+        self._procs: dict[int, psutil.Process] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="tree-sampler", daemon=True)
+
+    def __enter__(self) -> "TreeSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            now = time.time()
+            for name, roots in self.groups.items():
+                rss, cpu = self._measure(roots())
+                s = self.series[name]
+                s.t.append(now)
+                s.rss_mb.append(rss / 2**20)
+                s.cpu_pct.append(cpu)
+            self._stop.wait(self.interval)
+
+    def _measure(self, roots: list[int]) -> tuple[int, float]:
+        rss, cpu = 0, 0.0
+        for pid in _tree(roots):
+            proc = self._procs.get(pid)
+            try:
+                if proc is None:
+                    proc = self._procs[pid] = psutil.Process(pid)
+                    proc.cpu_percent(None)  # prime: the first reading has no interval
+                with proc.oneshot():
+                    rss += proc.memory_info().rss
+                    cpu += proc.cpu_percent(None)
+            except psutil.Error:
+                self._procs.pop(pid, None)
+        return rss, cpu
+
+
+def _tree(roots: list[int]) -> set[int]:
+    pids: set[int] = set()
+    for pid in roots:
+        try:
+            root = psutil.Process(pid)
+            pids.add(pid)
+            pids.update(child.pid for child in root.children(recursive=True))
+        except psutil.Error:
+            continue
+    return pids

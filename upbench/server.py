@@ -1,0 +1,145 @@
+"""Starting a target: its helper services, its server, its sidecars — then a readiness wait.
+
+`serve()` is a context manager: whatever happens inside (success, failure, Ctrl-C), every
+process of the target is stopped on the way out. A target that does not come up raises
+`StartError` with the tail of its log, and the caller moves on to the next target.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from upbench import processes, services
+from upbench.registry import Target
+
+REPO = Path(__file__).resolve().parent.parent
+READY_TIMEOUT_S = 30.0
+
+
+class StartError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    workers: int = 2
+    worker_class: str | None = None   # None: the target's own
+    max_upload: int = 1 << 30
+    work: str = "sha256"
+    port: int | None = None           # None: a free port
+    data_dir: Path | None = None      # None: a fresh temporary folder, removed afterwards
+
+
+@dataclass
+class RunningTarget:
+    target: Target
+    url: str
+    data_dir: Path
+    log: Path
+    env: dict[str, str]
+    server_cmd: list[str]
+    procs: list = field(default_factory=list)  # every process of the target (for sampling)
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs if p.poll() is None]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_command(target: Target, options: ServerOptions, port: int) -> list[str]:
+    workers = str(options.workers)
+    if target.server == "gunicorn":
+        return [sys.executable, "-m", "gunicorn", target.app, "--bind", f"127.0.0.1:{port}",
+                "--workers", workers, "--worker-class", options.worker_class or target.worker_class,
+                "--timeout", "300", "--graceful-timeout", "5", "--log-level", "warning",
+                "--worker-tmp-dir", tempfile.gettempdir()]
+    if target.server == "uvicorn":
+        return [sys.executable, "-m", "uvicorn", target.app, "--host", "127.0.0.1",
+                "--port", str(port), "--workers", workers, "--log-level", "warning",
+                "--no-access-log", "--timeout-graceful-shutdown", "5"]
+    raise ValueError(f"target {target.name}: unknown server {target.server!r}")
+
+
+@contextmanager
+def serve(target: Target, options: ServerOptions, log_dir: Path) -> Iterator[RunningTarget]:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"{target.name}.log"
+    port = options.port or free_port()
+    with ExitStack() as stack:
+        data_dir = options.data_dir
+        if data_dir is None:
+            data_dir = Path(tempfile.mkdtemp(prefix=f"upbench-{target.name}-"))
+            stack.callback(shutil.rmtree, data_dir, ignore_errors=True)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "PYTHONPATH": _pythonpath(), "PYTHONUNBUFFERED": "1",
+               "UPBENCH_DATA_DIR": str(data_dir), "UPBENCH_MAX_UPLOAD": str(options.max_upload),
+               "UPBENCH_WORK": options.work}
+        running = RunningTarget(target, f"http://127.0.0.1:{port}", data_dir, log, env,
+                                server_command(target, options, port))
+        try:
+            for name in target.services:  # e.g. redis, an S3 endpoint: up before the app
+                proc, extra_env = services.start_service(name, data_dir, log_dir, stack)
+                running.procs.extend(proc)
+                env.update(extra_env)
+            start_server(running, stack)
+            for name in target.sidecars:  # e.g. the Celery worker
+                running.procs.extend(services.start_sidecar(name, env, options, log, stack))
+            yield running
+        except StartError:
+            raise
+        except OSError as exc:
+            raise StartError(f"{target.name}: {exc}") from exc
+
+
+def start_server(running: RunningTarget, stack: ExitStack) -> None:
+    """(Re)start the server process of a running target and wait until it answers."""
+    proc = processes.start(running.server_cmd, env=running.env, cwd=REPO, log=running.log)
+    stack.callback(processes.stop, proc)
+    running.procs.insert(0, proc)
+    wait_ready(running.url, proc, running.log)
+
+
+def wait_ready(url: str, proc, log: Path, timeout: float = READY_TIMEOUT_S) -> None:
+    host, port = url.removeprefix("http://").split(":")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise StartError(f"server exited with code {proc.returncode}:\n{log_tail(log)}")
+        try:
+            conn = http.client.HTTPConnection(host, int(port), timeout=2)
+            conn.request("GET", "/health")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            conn.close()
+        time.sleep(0.1)
+    raise StartError(f"server not ready after {timeout:.0f}s:\n{log_tail(log)}")
+
+
+def log_tail(log: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _pythonpath() -> str:
+    current = os.environ.get("PYTHONPATH")
+    return f"{REPO}{os.pathsep}{current}" if current else str(REPO)
