@@ -1,0 +1,84 @@
+"""Aggregation from raw samples: k6's split, HDR percentiles, window, errors, integrity."""
+
+import hashlib
+
+import pytest
+
+from upbench import aggregate, integrity
+
+
+def sample(start, sent, ttfb, end, status=201, error=None, kind="upload", size=1000, done=None,
+           issued=None, **extra):
+    s = dict(scenario="upload", target="t", user=1, kind=kind, start=start, issued=issued,
+             sent=sent, ttfb=ttfb, end=end, done=done if done is not None else end, bytes=size,
+             status=status, error=error, upload_id=None, expected_sha256="a" * 64,
+             server_sha256="a" * 64, final_status="stored")
+    s.update(extra)
+    return s
+
+
+def test_timing_split_follows_k6_definitions():
+    # 100 uploads, 10 ms sending, 5 ms waiting, 2 ms receiving, 50 ms more until done
+    samples = [sample(t, t + 0.010, t + 0.015, t + 0.017, done=t + 0.067)
+               for t in (100 + i * 0.02 for i in range(100))]
+    r = aggregate.summarize(samples, duration=10, warmup=0)
+    assert r["sending_ms"]["p50"] == pytest.approx(10, abs=0.05)
+    assert r["waiting_ms"]["p50"] == pytest.approx(5, abs=0.05)
+    assert r["ttfb_ms"]["p50"] == pytest.approx(15, abs=0.05)
+    assert r["latency_ms"]["p50"] == pytest.approx(17, abs=0.05)
+    assert r["completion_ms"]["p50"] == pytest.approx(67, abs=0.1)
+    assert r["latency_ms"]["count"] == 100
+
+
+def test_percentiles_from_hdr_and_exact_max():
+    values = [i / 1000 for i in range(1, 1001)]  # 1..1000 ms
+    d = aggregate.distribution(values)
+    assert d["p50"] == pytest.approx(500, rel=0.002)
+    assert d["p99"] == pytest.approx(990, rel=0.002)
+    assert d["p999"] == pytest.approx(999, rel=0.002)
+    assert d["max"] == 1000.0
+    assert d["mean"] == pytest.approx(500.5)
+
+
+def test_window_drops_warmup_and_failures_are_counted_by_kind():
+    samples = [sample(0.0, 0.1, 0.2, 5.0)]  # a slow first request, inside the warm-up
+    samples += [sample(1 + i * 0.1, 1.01 + i * 0.1, 1.02 + i * 0.1, 1.03 + i * 0.1)
+                for i in range(50)]
+    samples += [sample(2.0, None, 2.1, 2.2, status=413, error=None),
+                sample(2.5, None, None, None, status=0, error="ConnectionResetError: boom")]
+    r = aggregate.summarize(samples, duration=10, warmup=1)
+    assert r["requests"] == 52
+    assert r["failures"] == 2
+    assert r["errors"] == {"http 413": 1, "ConnectionResetError": 1}
+    assert r["latency_ms"]["max"] < 100  # the warm-up outlier is not counted
+    assert r["throughput"]["rps"] == pytest.approx(50 / 9, rel=0.01)
+
+
+def test_open_loop_counts_late_and_dropped_starts():
+    samples = [sample(t, t + 0.01, t + 0.02, t + 0.03, issued=t) for t in range(10)]
+    samples.append(sample(10, 10.6, 10.7, 10.8, issued=10.5))  # issued 500 ms late
+    samples.append(sample(11, None, None, None, status=0, error="dropped", issued=None))
+    ol = aggregate.summarize(samples, duration=20, warmup=0)["open_loop"]
+    assert ol["scheduled"] == 12 and ol["late"] == 1 and ol["dropped"] == 1
+
+
+def test_integrity_counts_lost_and_corrupt_on_disk(tmp_path):
+    import json
+
+    good, bad = b"x" * 100, b"y" * 100
+    rows = []
+    for i, (content, on_disk) in enumerate([(good, good), (good, bad), (good, None)]):
+        uid = f"{i:032x}"
+        if on_disk is not None:
+            (tmp_path / uid).mkdir()
+            (tmp_path / uid / "f.bin").write_bytes(on_disk)
+            (tmp_path / f"{uid}.json").write_text(json.dumps(
+                {"id": uid, "filename": "f.bin", "status": "stored"}))
+        rows.append(sample(1, 1, 1, 1, upload_id=uid, server_sha256=None,
+                           expected_sha256=hashlib.sha256(content).hexdigest()))
+    rows.append(sample(1, 1, 1, 1, status=500))  # not acknowledged: not counted
+    result = integrity.check(rows, tmp_path)
+    assert result == {"acknowledged": 3, "verified": 1, "lost": 1, "corrupt": 1,
+                      "disk_checked": 2}
+    integrity.clean(tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,144 @@
+"""The HTTP contract of DESIGN.md, and the bad-input matrix, against every target for real."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+
+import pytest
+
+from loadtests.http import Connection
+from loadtests.multipart import BOUNDARY, CONTENT_TYPE
+from loadtests.payload import Payload
+from loadtests.upload import parse_json, post_upload
+from tests.conftest import SMALL_LIMIT, stored_ids, wait_until
+
+FINAL = ("stored", "processed")
+
+
+def upload(running, size=10_000, filename="a.bin"):
+    conn = Connection(running.url)
+    body = Payload(size).unique()
+    ex, reply = post_upload(conn, "/upload", body, filename)
+    conn.close()
+    return ex, reply, body
+
+
+def final_record(running, upload_id):
+    conn = Connection(running.url)
+    try:
+        def done():
+            ex = conn.request("GET", f"/uploads/{upload_id}")
+            record = parse_json(ex.body)
+            return record if record.get("status") in FINAL + ("failed",) else None
+        return wait_until(done, what=f"upload {upload_id} to complete")
+    finally:
+        conn.close()
+
+
+def raw(running, method, path, headers=None, body=b""):
+    conn = Connection(running.url)
+    ex = conn.request(method, path, headers or {}, [body] if body else [])
+    conn.close()
+    return ex, parse_json(ex.body)
+
+
+def assert_healthy(running):
+    ex, reply = raw(running, "GET", "/health")
+    assert ex.status == 200
+
+
+def inside_data_dir(running) -> list:
+    root = running.data_dir.resolve()
+    return [p for p in root.rglob("*") if root not in p.resolve().parents and p.resolve() != root]
+
+
+def test_good_upload_is_stored_with_its_sha256(target):
+    ex, reply, body = upload(target, 700_000, "photo.jpg")
+    assert ex.status in (201, 202), ex.body
+    assert reply["status"] == ("stored" if ex.status == 201 else "accepted")
+    assert reply["bytes"] == body.size and reply["filename"] == "photo.jpg"
+    record = final_record(target, reply["id"])
+    assert record["sha256"] == body.sha256
+    stored = target.data_dir / reply["id"] / record["filename"]
+    assert hashlib.sha256(stored.read_bytes()).hexdigest() == body.sha256
+
+
+def test_status_endpoint_and_unknown_id(target):
+    ex, reply, body = upload(target)
+    record = final_record(target, reply["id"])
+    assert {"id", "status", "bytes", "sha256"} <= record.keys()
+    for unknown in ("0" * 32, "nope", "..%2F..%2Fetc"):
+        ex, reply = raw(target, "GET", f"/uploads/{unknown}")
+        assert ex.status == 404 and "error" in reply
+
+
+def multipart_body(field="file", filename="x.bin", content=b"hello"):
+    return (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"; "
+            f"filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            ).encode() + content + f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+BAD_REQUESTS = {
+    "missing field": ({"Content-Type": CONTENT_TYPE}, multipart_body(field="other")),
+    "empty filename": ({"Content-Type": CONTENT_TYPE}, multipart_body(filename="")),
+    "not multipart": ({"Content-Type": "application/json"}, b'{"file": "x"}'),
+    "no boundary": ({"Content-Type": "multipart/form-data"}, multipart_body()),
+    "wrong boundary": ({"Content-Type": "multipart/form-data; boundary=zzz"}, multipart_body()),
+    "truncated body": ({"Content-Type": CONTENT_TYPE}, multipart_body()[:-20]),
+    "garbage": ({"Content-Type": CONTENT_TYPE}, b"\x00\xff" * 500),
+    "no body": ({"Content-Type": CONTENT_TYPE}, b""),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_REQUESTS))
+def test_bad_input_is_400_and_stores_nothing(target, case):
+    headers, body = BAD_REQUESTS[case]
+    before = stored_ids(target.data_dir)
+    ex, reply = raw(target, "POST", "/upload", headers, body)
+    assert ex.status == 400, (case, ex.status, ex.body)
+    assert reply.get("error"), ex.body
+    assert stored_ids(target.data_dir) == before
+    assert_healthy(target)
+
+
+def test_over_the_limit_is_413_and_stores_nothing(target):
+    before = stored_ids(target.data_dir)
+    ex, reply, _ = upload(target, SMALL_LIMIT + 1)
+    assert ex.status == 413, ex.body
+    assert "error" in reply
+    assert stored_ids(target.data_dir) == before
+    assert_healthy(target)
+
+
+@pytest.mark.parametrize("name", ["../../x.bin", "/tmp/x.bin", "..\\..\\x.bin", "....//x.bin",
+                                  "a/../../../etc/passwd", "..", "."])
+def test_traversal_names_are_sanitised(target, name):
+    ex, reply, body = upload(target, 100, name)
+    assert ex.status in (201, 202), ex.body
+    assert "/" not in reply["filename"] and "\\" not in reply["filename"]
+    assert reply["filename"] not in ("", ".", "..")
+    final_record(target, reply["id"])
+    assert inside_data_dir(target) == []
+    assert (target.data_dir / reply["id"] / reply["filename"]).is_file()
+
+
+def test_client_hanging_up_leaves_nothing_stored(target):
+    before = stored_ids(target.data_dir)
+    promised = SMALL_LIMIT - 1000
+    head = multipart_body(content=b"")[: -len(f"\r\n--{BOUNDARY}--\r\n")]
+    with socket.create_connection(("127.0.0.1", int(target.url.rsplit(":", 1)[1]))) as sock:
+        sock.sendall((f"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: {CONTENT_TYPE}\r\n"
+                      f"Content-Length: {promised}\r\n\r\n").encode() + head + b"z" * 50_000)
+    # the server notices the hang-up on its next read; whatever it did must not count as stored
+    assert_healthy(target)
+
+    def settled():
+        records = [json.loads((target.data_dir / f"{i}.json").read_text())
+                   for i in stored_ids(target.data_dir) - before]
+        return all(r["status"] in ("failed",) for r in records)
+    wait_until(settled, what="no new record claiming a half upload is stored")
+    wait_until(lambda: not [d for d in target.data_dir.iterdir()
+                            if d.is_dir() and d.name not in before], timeout=15,
+               what="partial upload folder removed")
