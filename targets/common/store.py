@@ -9,6 +9,7 @@ a path.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -76,6 +77,19 @@ class UploadStore:
         """Forget an upload that must not count as stored (client hung up, body malformed)."""
         shutil.rmtree(self.root / upload.id, ignore_errors=True)
         (self.root / f"{upload.id}.json").unlink(missing_ok=True)
+
+
+def write_stream(src, path: Path, hashing: bool, chunk: int = 1 << 20) -> tuple[int, str | None]:
+    """Copy a readable stream to `path`, hashing on the way when asked: (bytes, sha256|None)."""
+    digest = hashlib.sha256() if hashing else None
+    size = 0
+    with open(path, "wb") as out:
+        while data := src.read(chunk):
+            out.write(data)
+            size += len(data)
+            if digest:
+                digest.update(data)
+    return size, digest.hexdigest() if digest else None
 
 
 def public(record: dict) -> dict:

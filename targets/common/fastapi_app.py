@@ -1,0 +1,111 @@
+"""What every FastAPI target shares: settings, the store, `/health`, `/uploads/{id}`, JSON
+errors in the contract's shape (400 instead of FastAPI's 422), and an upload size limit.
+
+FastAPI has no body limit of its own; `BodyLimit` is the small ASGI middleware a careful
+engineer adds: 413 up front for a Content-Length over the limit, and 413 as soon as a chunked
+body grows past it — without reading the rest.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+
+from targets.common.settings import Settings
+from targets.common.store import UploadStore, public
+
+
+def create_app(title: str) -> tuple[FastAPI, Settings, UploadStore]:
+    settings = Settings.from_env()
+    store = UploadStore(settings.data_dir)
+    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload)
+
+    @app.get("/health")
+    async def health():
+        return {"ok": True}
+
+    @app.get("/uploads/{upload_id}")
+    async def status(upload_id: str):
+        record = store.get(upload_id)
+        return error(404, "unknown upload id") if record is None else public(record)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request, exc: StarletteHTTPException):
+        return error(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request, exc: RequestValidationError):
+        fields = {str(e.get("loc", ["", "?"])[-1]) for e in exc.errors()}
+        if "file" in fields:
+            return error(400, "missing multipart field 'file' (or an empty filename)")
+        return error(400, f"invalid request: {exc.errors()[:1]}")
+
+    @app.exception_handler(ClientDisconnect)
+    async def disconnected(request, exc):
+        return error(400, "client disconnected before the body was complete")
+
+    return app, settings, store
+
+
+def error(status: int, reason: str) -> JSONResponse:
+    return JSONResponse({"error": reason}, status_code=status)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None:
+            if not length.isdigit():
+                return await self._reply(send, 400, "bad Content-Length")
+            if int(length) > self.max_bytes:
+                return await self._reply(send, 413, self._too_large())
+        received = 0
+        started = False
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await self._reply(send, 413, self._too_large())
+
+    def _too_large(self) -> str:
+        return f"upload larger than the limit of {self.max_bytes} bytes"
+
+    @staticmethod
+    async def _reply(send, status: int, reason: str) -> None:
+        body = json.dumps({"error": reason}).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,8 @@
+from upbench.registry import Target
+
+TARGET = Target(
+    name="flask-async",
+    seeds=("003",),
+    summary="async def view awaiting its I/O, on gunicorn sync workers as the seed deploys it",
+    app="targets.flask_async.app:app",
+)

@@ -1,0 +1,9 @@
+from upbench.registry import Target
+
+TARGET = Target(
+    name="flask-thread",
+    seeds=("000", "004"),
+    summary="reads the upload into memory, saves + works in a threading.Thread, answers 202",
+    app="targets.flask_thread.app:app",
+    acknowledges="accepted",
+)
