@@ -5,6 +5,7 @@ import hashlib
 import pytest
 
 from upbench import aggregate, integrity
+from upbench.storage import Storage
 
 
 def sample(start, sent, ttfb, end, status=201, error=None, kind="upload", size=1000, done=None,
@@ -74,11 +75,11 @@ def test_integrity_counts_lost_and_corrupt_on_disk(tmp_path):
             (tmp_path / uid / "f.bin").write_bytes(on_disk)
             (tmp_path / f"{uid}.json").write_text(json.dumps(
                 {"id": uid, "filename": "f.bin", "status": "stored"}))
-        rows.append(sample(1, 1, 1, 1, upload_id=uid, server_sha256=None,
+        rows.append(sample(1, 1, 1, 1, upload_id=uid, server_sha256=None, size=len(content),
                            expected_sha256=hashlib.sha256(content).hexdigest()))
     rows.append(sample(1, 1, 1, 1, status=500))  # not acknowledged: not counted
-    result = integrity.check(rows, tmp_path)
+    result = integrity.check(rows, Storage(tmp_path))
     assert result == {"acknowledged": 3, "verified": 1, "lost": 1, "corrupt": 1,
-                      "disk_checked": 2}
-    integrity.clean(tmp_path)
+                      "unfinished": 0, "disk_checked": 2}
+    Storage(tmp_path).clean()
     assert list(tmp_path.iterdir()) == []

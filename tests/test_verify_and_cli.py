@@ -33,11 +33,11 @@ def test_verify_passes_for_the_skeleton_targets():
 def test_verify_catches_a_lying_server(tmp_path):
     liar = Target(name="liar", seeds=(), summary="wrong digests", app="tests.apps.liar:app")
     with serve(liar, ServerOptions(), tmp_path) as running:
-        result = verify("liar", Endpoint(running.url, data_dir=running.data_dir))
+        result = verify("liar", Endpoint(running.url, storage=running.storage))
     failed = {c["name"] for c in result["checks"] if not c["ok"]}
     assert not result["ok"]
     assert "upload 1024 B: sha256" in failed and "upload 1024 B: bytes echoed" in failed
-    assert "upload 1024 B: bytes on disk" not in failed  # the bytes themselves are right
+    assert "upload 1024 B: bytes in storage" not in failed  # the bytes themselves are right
 
 
 def test_a_target_that_cannot_start_is_reported(tmp_path):

@@ -115,7 +115,7 @@ def cmd_verify(args, argv) -> int:
         for target in targets:
             try:
                 with serve(target, ServerOptions(), logs) as running:
-                    result = verify(target.name, Endpoint(running.url, data_dir=running.data_dir))
+                    result = verify(target.name, Endpoint(running.url, storage=running.storage))
             except StartError as exc:
                 result = {"target": target.name, "ok": False,
                           "checks": [{"name": "start", "ok": False, "detail": str(exc)}]}

@@ -3,6 +3,7 @@ so it never runs inside the orchestrator). Its raw samples land in a folder of t
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,7 @@ def locust_command(spec: LoadSpec) -> list[str]:
         users += BYSTANDERS
     cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
            "--host", spec.base_url, "--users", str(users), "--spawn-rate", str(users),
-           "--run-time", f"{spec.duration:g}s", "--stop-timeout", f"{STOP_GRACE_S:g}",
+           "--run-time", f"{math.ceil(spec.duration)}s",  # Locust counts whole seconds "--stop-timeout", f"{STOP_GRACE_S:g}",
            "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
            "--upload-size", str(spec.size), "--upload-path", spec.upload_path,
            "--status-path", spec.status_path, "--bandwidth", str(spec.bandwidth),

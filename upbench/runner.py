@@ -19,6 +19,7 @@ from upbench.loadrun import LoadSpec, LocustRun
 from upbench.progress import Progress
 from upbench.registry import Target
 from upbench.sampler import TreeSampler
+from upbench.storage import Storage
 from upbench.server import RunningTarget, ServerOptions, StartError, serve
 from upbench.units import format_size
 from upbench.verify import Endpoint, verify
@@ -69,14 +70,14 @@ def _run_target(target: Target, steps: list[tuple], config: RunConfig, out: Path
     progress.info(f"{target.name}: starting")
     try:
         with serve(target, options, out / "logs") as running:
-            check = verify(target.name, Endpoint(running.url, data_dir=running.data_dir))
+            check = verify(target.name, Endpoint(running.url, storage=running.storage))
             doc["verify"].append(check)
             if not check["ok"]:
                 failed = [c["name"] for c in check["checks"] if not c["ok"]]
                 progress.warn(f"{target.name}: verify failed ({', '.join(failed)}); skipped")
                 progress.done += len(steps)
                 return
-            integrity.clean(running.data_dir)
+            running.storage.clean()
             for _, scenario, size, level in steps:
                 progress.step(f"{target.name} · {scenario} · {format_size(size)} · {level.label}")
                 result = run_level(running, scenario, size, level, config, out)
@@ -112,7 +113,7 @@ def _run_external(config: RunConfig, out: Path, doc: dict, progress: Progress) -
                 progress.step(f"{name} · {scenario} · {format_size(size)} · {level.label}")
                 spec = _load_spec(config, base, name, scenario, size, level, out,
                                   upload_path=endpoint.upload_path, status_path="")
-                result = _measure(spec, config, server_pids=lambda: [], data_dir=None)
+                result = _measure(spec, config, server_pids=lambda: [], storage=None)
                 result["notes"] = ["external endpoint: no status polling, no disk check, "
                                    "no server sampling"]
                 doc["results"].append(result)
@@ -122,7 +123,8 @@ def _run_external(config: RunConfig, out: Path, doc: dict, progress: Progress) -
 def run_level(running: RunningTarget, scenario: str, size: int, level: LoadLevel,
               config: RunConfig, out: Path) -> dict:
     spec = _load_spec(config, running.url, running.target.name, scenario, size, level, out)
-    return _measure(spec, config, server_pids=lambda: running.pids, data_dir=running.data_dir)
+    return _measure(spec, config, server_pids=lambda: running.pids,
+                    storage=running.storage)
 
 
 def _load_spec(config: RunConfig, base_url: str, name: str, scenario: str, size: int,
@@ -136,7 +138,7 @@ def _load_spec(config: RunConfig, base_url: str, name: str, scenario: str, size:
                     processes=config.processes)
 
 
-def _measure(spec: LoadSpec, config: RunConfig, server_pids, data_dir: Path | None) -> dict:
+def _measure(spec: LoadSpec, config: RunConfig, server_pids, storage: Storage | None) -> dict:
     log = spec.samples_dir / "locust.log"
     spec.samples_dir.mkdir(parents=True, exist_ok=True)
     locust = LocustRun(spec, log)
@@ -147,17 +149,20 @@ def _measure(spec: LoadSpec, config: RunConfig, server_pids, data_dir: Path | No
               "load": spec.level.as_dict(), "duration_s": spec.duration}
     result.update(aggregate.summarize(samples, spec.duration, config.warmup))
     if not samples:
-        result["errors"] = {f"load generator produced no samples (exit {code})": 1}
+        from upbench.server import log_tail
+
+        reason = (log_tail(log, 1) or "no output").strip()
+        result["errors"] = {f"load generator failed (exit {code}): {reason}": 1}
     server, client = sampler.series["server"], sampler.series["client"]
-    result["server"] = server.summary() if data_dir is not None else None
+    result["server"] = server.summary() if storage is not None else None
     client_summary = client.summary()
     cpu = client_summary.get("cpu_mean_pct") or 0.0
     client_summary["saturated"] = cpu >= SATURATED_PCT * max(spec.processes, 1)
     result["client"] = client_summary
     result["timeline"] = _timeline(server)
-    result["integrity"] = integrity.check(samples, data_dir)
-    if data_dir is not None:
-        integrity.clean(data_dir)
+    result["integrity"] = integrity.check(samples, storage)
+    if storage is not None:
+        storage.clean()
     return result
 
 

@@ -21,6 +21,7 @@ from typing import Iterator
 
 from upbench import processes, services
 from upbench.registry import Target
+from upbench.storage import Storage
 
 REPO = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_S = 30.0
@@ -49,6 +50,10 @@ class RunningTarget:
     env: dict[str, str]
     server_cmd: list[str]
     procs: list = field(default_factory=list)  # every process of the target (for sampling)
+
+    @property
+    def storage(self) -> Storage:
+        return Storage(self.data_dir, self.env)
 
     @property
     def pids(self) -> list[int]:
@@ -98,7 +103,7 @@ def serve(target: Target, options: ServerOptions, log_dir: Path) -> Iterator[Run
                 env.update(extra_env)
             start_server(running, stack)
             for name in target.sidecars:  # e.g. the Celery worker
-                running.procs.extend(services.start_sidecar(name, env, options, log, stack))
+                running.procs.extend(services.start_sidecar(name, env, options, log, stack, port))
             yield running
         except StartError:
             raise

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from loadtests.http import Connection
 from loadtests.payload import Payload
 from loadtests.upload import parse_json, post_upload
-from targets.common.work import file_sha256
+from upbench.storage import Storage
 
 SIZES = (1024, 600 * 1024, 5 * 2**20)
 FINAL = {"stored", "processed", "failed"}
@@ -28,7 +27,7 @@ class Endpoint:
     upload_path: str = "/upload"
     status_path: str | None = "/uploads/{id}"
     health_path: str | None = "/health"
-    data_dir: Path | None = None
+    storage: Storage | None = None   # ours: where the target keeps the bytes
 
 
 class Checks:
@@ -89,10 +88,12 @@ def _check_upload(checks: Checks, conn: Connection, ep: Endpoint, size: int) -> 
     shown = parse_json(ex2.body)
     checks.add(f"{label}: status endpoint", ex2.status == 200 and shown.get("id") == reply["id"]
                and shown.get("bytes") == size, f"-> {ex2.status} {shown}")
-    if ep.data_dir is not None:
-        stored = ep.data_dir / reply["id"] / str(shown.get("filename") or record.get("filename"))
-        checks.add(f"{label}: bytes on disk", stored.is_file() and
-                   file_sha256(stored) == body.sha256, f"{stored.name}")
+    if ep.storage is not None:
+        stored = ep.storage.record(reply["id"])
+        same = stored is not None and ep.storage.size(stored) == size and \
+            ep.storage.sha256(stored) == body.sha256
+        checks.add(f"{label}: bytes in storage", same,
+                   f"{(stored or {}).get('location') or (stored or {}).get('filename')}")
 
 
 def _await_final(conn: Connection, ep: Endpoint, upload_id: str) -> dict:

@@ -5,11 +5,12 @@ Each Flask target adds only its own `POST /upload` — the pattern under test.
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import ClientDisconnected, HTTPException
 
+from targets.common.multipart_reader import BadUpload, FilePart, boundary_of
 from targets.common.settings import Settings
-from targets.common.store import UploadStore, public
+from targets.common.store import UploadStore, public, write_stream
 
 
 def create_app(name: str) -> tuple[Flask, Settings, UploadStore]:
@@ -49,3 +50,27 @@ def file_field_problem(file) -> str | None:
     if not file.filename:
         return "empty filename in field 'file'"
     return None
+
+
+def streamed_upload(settings: Settings, store: UploadStore):
+    """`POST /upload` read from `request.stream` through the incremental multipart parser,
+    straight to the destination file (flask-stream's pattern; resumable serves it too)."""
+    stored = None
+    try:
+        # request.stream raises 413 up front when Content-Length is over the limit, and while
+        # reading when a chunked body grows over it.
+        part = FilePart(request.stream, boundary_of(request.content_type))
+        stored = store.new(part.filename)
+        size, digest = write_stream(part, stored.path, hashing=settings.work.kind == "sha256")
+        part.finish()
+        sha256 = settings.work.run(stored.path, digest)
+        record = store.save(stored, "stored", size, sha256)
+        stored = None  # committed
+        return public(record), 201
+    except BadUpload as exc:
+        return error(400, str(exc))
+    except ClientDisconnected:
+        return error(400, "client disconnected before the body was complete")
+    finally:
+        if stored is not None:
+            store.discard(stored)

@@ -1,0 +1,85 @@
+"""s3 — seed 001's "integrate cloud storage": `s3.upload_fileobj(file, bucket, key)`.
+
+The seed passes `request.files['file']`, i.e. a body Werkzeug has already spooled; here the
+file part is streamed from `request.stream` (the incremental parser of flask-stream) into
+`upload_fileobj`, hashing on the way. What `upload_fileobj` buffers is set, not left to the
+defaults (8 MB parts x 10 threads, up to ~80 MB per upload): 8 MB parts, 2 threads, so about
+24 MB per upload in flight at most. The object key is `<id>/<sanitised name>`; the record in
+the data dir says where the bytes are (`location`), so `GET /uploads/<id>` works as elsewhere.
+
+Endpoint: `UPBENCH_S3_ENDPOINT` + `UPBENCH_S3_BUCKET` and the usual AWS_* credentials (the
+harness starts a local endpoint and sets them; point them at a real bucket to measure one).
+"""
+
+import hashlib
+import os
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import BotoCoreError, ClientError
+from flask import request
+from werkzeug.exceptions import ClientDisconnected
+
+from targets.common.flask_app import create_app, error
+from targets.common.multipart_reader import BadUpload, FilePart, boundary_of
+from targets.common.store import public
+
+MB = 1 << 20
+TRANSFER = TransferConfig(multipart_threshold=8 * MB, multipart_chunksize=8 * MB,
+                          max_concurrency=2, max_io_queue=2)
+BUCKET = os.environ.get("UPBENCH_S3_BUCKET", "upbench")
+
+app, settings, store = create_app(__name__)
+s3 = boto3.client("s3", endpoint_url=os.environ.get("UPBENCH_S3_ENDPOINT") or None)
+
+
+class HashingReader:
+    """A read()-able view of the file part that counts and hashes what boto3 pulls."""
+
+    def __init__(self, src):
+        self.src = src
+        self.size = 0
+        self.digest = hashlib.sha256()
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.src.read(n)
+        self.size += len(data)
+        self.digest.update(data)
+        return data
+
+
+@app.post("/upload")
+def upload():
+    try:
+        part = FilePart(request.stream, boundary_of(request.content_type))
+        reader = HashingReader(part)
+        stored = store.new(part.filename)
+        key = f"{stored.id}/{stored.filename}"
+        try:
+            s3.upload_fileobj(reader, BUCKET, key, Config=TRANSFER)
+            part.finish()
+        except BaseException:
+            store.discard(stored)
+            _delete(key)
+            raise
+        stored.path.parent.rmdir()  # nothing on local disk: the bytes are in the bucket
+        # sha256 is the digest of the bytes streamed to S3 (the work: hashing while streaming)
+        sha256 = reader.digest.hexdigest() if settings.work.kind == "sha256" else None
+        if settings.work.kind in ("cpu", "sleep"):
+            settings.work.run(stored.path)
+        record = store.save(stored, "stored", reader.size, sha256,
+                            location=f"s3://{BUCKET}/{key}")
+        return public(record), 201
+    except BadUpload as exc:
+        return error(400, str(exc))
+    except ClientDisconnected:
+        return error(400, "client disconnected before the body was complete")
+    except (BotoCoreError, ClientError) as exc:
+        return error(502, f"storage error: {exc}")
+
+
+def _delete(key: str) -> None:
+    try:
+        s3.delete_object(Bucket=BUCKET, Key=key)
+    except (BotoCoreError, ClientError):
+        pass
