@@ -22,4 +22,9 @@ SCENARIOS = {s.name: s for s in (
              "upload users plus bystanders doing GET /health: does uploading block others?"),
     Scenario("slow", ("SlowUploadUser",),
              "uploads paced to a per-user bandwidth (--bandwidth, a phone on 4G)"),
+    Scenario("resumable", ("TusUploadUser",),
+             "tus uploads in chunks, a fraction of connections cut mid-chunk and resumed",
+             needs=("tus",)),
+    Scenario("crash", ("UploadUser",),
+             "uploads while the target is SIGKILLed mid-run and restarted: what was lost?"),
 )}

@@ -118,6 +118,24 @@ class Connection:
             self.close()
         return ex
 
+    def abandon(self, method: str, path: str, headers: dict[str, str], body, length: int,
+                cut_at: int) -> None:
+        """Promise `length` body bytes, send `cut_at` of them, hang up: a dropped connection."""
+        head = [f"{method} {path} HTTP/1.1".encode(), b"Host: " + self.host_header,
+                *(f"{k}: {v}".encode("latin-1") for k, v in headers.items()),
+                b"Content-Length: %d" % length]
+        try:
+            with socket.create_connection((self.host, self.port), self.timeout) as sock:
+                sock.sendall(b"\r\n".join(head) + b"\r\n\r\n")
+                for part in body:
+                    view = memoryview(part)[:cut_at]
+                    sock.sendall(view)
+                    cut_at -= len(view)
+                    if cut_at <= 0:
+                        break
+        except OSError:
+            pass
+
     def _send(self, head: bytes, body, length: int, bandwidth: float | None) -> None:
         sock = self.sock
         if bandwidth:

@@ -12,4 +12,5 @@ try:
 except ImportError:  # run from a plain checkout: make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from loadtests.scenarios import BystanderUser, SlowUploadUser, UploadUser  # noqa: E402,F401
+from loadtests.scenarios import (  # noqa: E402,F401
+    BystanderUser, SlowUploadUser, TusUploadUser, UploadUser)

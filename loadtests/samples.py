@@ -15,7 +15,7 @@ from pathlib import Path
 
 FIELDS = ("scenario", "target", "user", "kind", "start", "issued", "sent", "ttfb", "end",
           "done", "bytes", "status", "error", "upload_id", "expected_sha256", "server_sha256",
-          "final_status")
+          "final_status", "drops", "recovery")
 FLUSH_EVERY = 256
 
 
@@ -49,8 +49,8 @@ def read_samples(folder: str | os.PathLike) -> list[dict]:
     return rows
 
 
-_FLOATS = {"start", "issued", "sent", "ttfb", "end", "done"}
-_INTS = {"bytes", "status", "user"}
+_FLOATS = {"start", "issued", "sent", "ttfb", "end", "done", "recovery"}
+_INTS = {"bytes", "status", "user", "drops"}
 
 
 def _typed(name: str, value: str):

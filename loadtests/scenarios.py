@@ -1,45 +1,62 @@
 """The scenarios, one Locust user class each (names listed in loadtests/catalog.py).
 
 Every upload is recorded raw to the samples file (when --samples-dir is set) and reported to
-Locust's own stats, so the web UI and `locust -f` show the same requests.
+Locust's own stats, so the web UI and plain `locust -f` show the same requests.
+
+Load models: closed loop by default (each user uploads, waits for the answer, uploads again).
+With `--user-rate R` each user is instead an open-loop scheduler: it starts R uploads per
+second on a fixed timetable, whatever the server does, each in a greenlet of its own, and
+dates them from the *intended* start (wrk2's correction of coordinated omission). A start more
+than 10 ms behind the timetable is late; beyond `--max-inflight` uploads a start is dropped.
 """
 
 from __future__ import annotations
 
+import base64
+import random
 import time
+from urllib.parse import urlsplit
 
 import gevent
 from locust import User, constant, events, task
 
-from loadtests.http import Connection
-from loadtests.payload import Payload
+from loadtests.http import Connection, Exchange
+from loadtests.payload import Body, Payload
 from loadtests.samples import SampleWriter
 from loadtests.upload import parse_json, post_upload
 
 FINAL = {"stored", "processed", "failed"}
-POLL_GRACE_S = 30.0
+GRACE_S = 60.0          # at stop: time for uploads in flight and completion polls to end
+ERROR_BACKOFF_S = 0.05  # after a refused connection: don't spin while a server restarts
 _writer: SampleWriter | None = None
-pending: set = set()  # completion pollers still running
+pending: set = set()    # greenlets that must finish (or be recorded as cut) before exit
 
 
 @events.init_command_line_parser.add_listener
 def _options(parser):
-    group = parser  # Locust's web-UI flags (include_in_web_ui) exist on the parser only
-    group.add_argument("--upload-size", env_var="UPBENCH_SIZE", default="1MB",
-                       help="Size of each upload, e.g. 64KB, 1MB, 32MiB")
-    group.add_argument("--upload-path", env_var="UPBENCH_UPLOAD_PATH", default="/upload",
-                       help="Path of the upload endpoint on --host")
-    group.add_argument("--status-path", env_var="UPBENCH_STATUS_PATH", default="/uploads/{id}",
-                       help="Status endpoint for 202 answers ('' = don't poll)")
-    group.add_argument("--bandwidth", env_var="UPBENCH_BANDWIDTH", default="1MB",
-                       help="Per-user upload bandwidth of the slow scenario (bytes/s)")
-    group.add_argument("--target-name", env_var="UPBENCH_TARGET", default="",
-                       help="Target name written into the samples", include_in_web_ui=False)
-    group.add_argument("--samples-dir", env_var="UPBENCH_SAMPLES_DIR", default="",
-                       help="Folder for raw per-request samples ('' = none)",
-                       include_in_web_ui=False)
-    group.add_argument("--poll-timeout", env_var="UPBENCH_POLL_TIMEOUT", default="60",
-                       help="Seconds to wait for a 202 upload to complete", include_in_web_ui=False)
+    add = parser.add_argument
+    add("--upload-size", env_var="UPBENCH_SIZE", default="1MB",
+        help="Size of each upload, e.g. 64KB, 1MB, 32MiB")
+    add("--upload-path", env_var="UPBENCH_UPLOAD_PATH", default="/upload",
+        help="Upload endpoint on --host (tus: the creation endpoint, e.g. /files/)")
+    add("--status-path", env_var="UPBENCH_STATUS_PATH", default="/uploads/{id}",
+        help="Status endpoint polled after a 202 ('' = don't poll)")
+    add("--user-rate", env_var="UPBENCH_USER_RATE", default="0",
+        help="Open loop: uploads/s started by each user (0 = closed loop)")
+    add("--max-inflight", env_var="UPBENCH_MAX_INFLIGHT", default="500",
+        help="Open loop: uploads in flight per user before a start is dropped")
+    add("--bandwidth", env_var="UPBENCH_BANDWIDTH", default="1MB",
+        help="Per-user upload bandwidth of the slow scenario (bytes/s)")
+    add("--chunk-size", env_var="UPBENCH_CHUNK_SIZE", default="5MB",
+        help="Resumable scenario: tus PATCH size")
+    add("--drop-rate", env_var="UPBENCH_DROP_RATE", default="0.2",
+        help="Resumable scenario: fraction of PATCHes cut mid-chunk")
+    add("--target-name", env_var="UPBENCH_TARGET", default="", include_in_web_ui=False,
+        help="Target name written into the samples")
+    add("--samples-dir", env_var="UPBENCH_SAMPLES_DIR", default="", include_in_web_ui=False,
+        help="Folder for raw per-request samples ('' = none)")
+    add("--poll-timeout", env_var="UPBENCH_POLL_TIMEOUT", default="60", include_in_web_ui=False,
+        help="Seconds to wait for a 202 upload to complete")
 
 
 @events.test_start.add_listener
@@ -52,52 +69,36 @@ def _open_samples(environment, **_):
 
 @events.test_stop.add_listener
 @events.quitting.add_listener
-def _flush_samples(**_):
-    # Uploads acknowledged with 202 are still being polled: give them their time, bounded.
-    gevent.joinall(list(pending), timeout=POLL_GRACE_S)
-    for greenlet in list(pending):
-        greenlet.kill(block=False)
+def _finish(**_):
+    gevent.joinall(list(pending), timeout=GRACE_S)
+    gevent.killall(list(pending), block=True, timeout=5)
     if _writer is not None:
         _writer.flush()
 
 
-def _poll_until_final(host: str, path: str, sample: dict, timeout: float) -> None:
-    conn = Connection(host)
-    deadline = time.monotonic() + timeout
-    delay = 0.005
-    try:
-        while time.monotonic() < deadline:
-            ex = conn.request("GET", path)
-            reply = parse_json(ex.body) if ex.status == 200 else {}
-            if reply.get("status") in FINAL:
-                # The server's own timestamp is exact (same clock); the poll's end bounds it.
-                finished = reply.get("updated")
-                sample["done"] = finished if isinstance(finished, float) and \
-                    sample["start"] <= finished <= ex.end else ex.end
-                sample["final_status"] = reply["status"]
-                sample["server_sha256"] = reply.get("sha256") or sample["server_sha256"]
-                if reply["status"] == "failed":
-                    sample["error"] = "processing failed"
-                break
-            gevent.sleep(delay)
-            delay = min(delay * 2, 0.1)
-        else:
-            sample["error"] = "completion timeout"
-    except gevent.GreenletExit:
-        sample["error"] = "completion pending at stop"
-    finally:
-        conn.close()
-        pending.discard(gevent.getcurrent())
-        _record(sample)
-
-
 def _size(text: str) -> int:
-    from upbench.units import parse_size  # pure function module: no orchestration imported
+    from upbench.units import parse_size  # a pure module: no orchestration imported
+
     return parse_size(text)
 
 
+def _record(sample: dict) -> None:
+    if _writer is not None:
+        _writer.add(**sample)
+
+
+def _http_error(status: int) -> str | None:
+    return None if 200 <= status < 300 else (f"http {status}" if status else "no response")
+
+
+def _spawn(fn, *args) -> None:
+    greenlet = gevent.spawn(fn, *args)
+    pending.add(greenlet)
+    greenlet.link(pending.discard)
+
+
 class UploadUser(User):
-    """Closed loop: each user uploads, waits for the answer, uploads again."""
+    """One multipart POST per upload, closed or open loop."""
 
     scenario = "upload"
     wait_time = constant(0)
@@ -106,50 +107,77 @@ class UploadUser(User):
 
     def on_start(self):
         opts = self.environment.parsed_options
+        self.opts = opts
         self.user_id = next(UploadUser._ids)
         self.payload = Payload.shared(_size(opts.upload_size))
-        self.path = opts.upload_path
-        self.status_path = opts.status_path
-        self.target_name = opts.target_name
-        self.poll_timeout = float(opts.poll_timeout)
-        self.conn = Connection(self.host)
+        self.rate = float(opts.user_rate or 0)
+        self.idle: list[Connection] = []   # keep-alive connections not in use
+        self.inflight = 0
         self.seq = 0
+        self.t0 = time.time()
 
     def on_stop(self):
-        self.conn.close()
+        for conn in self.idle:
+            conn.close()
 
     @task
-    def upload(self):
+    def next_upload(self):
+        if not self.rate:
+            self.upload(start=None)
+            return
+        intended = self.t0 + self.seq / self.rate
         self.seq += 1
+        if intended > time.time():
+            gevent.sleep(intended - time.time())
+        if self.inflight >= int(self.opts.max_inflight):
+            _record(dict(scenario=self.scenario, target=self.opts.target_name, user=self.user_id,
+                         kind="upload", start=intended, bytes=self.payload.size, status=0,
+                         error="dropped"))
+            return
+        self.inflight += 1
+        _spawn(self.upload, intended)
+
+    def upload(self, start: float | None) -> None:
+        """One upload; `start` is the intended start in open loop."""
+        conn = self.idle.pop() if self.idle else Connection(self.host)
         body = self.payload.unique()
-        ex, reply = post_upload(self.conn, self.path, body,
-                                f"u{self.user_id}-{self.seq}.bin", bandwidth=self.bandwidth)
-        ok = 200 <= ex.status < 300
-        sample = dict(scenario=self.scenario, target=self.target_name, user=self.user_id,
-                      kind="upload", start=ex.start, sent=ex.sent, ttfb=ex.ttfb, end=ex.end,
-                      bytes=body.size, status=ex.status, error=ex.error or _http_error(ex.status),
-                      upload_id=reply.get("id"), expected_sha256=body.sha256,
-                      server_sha256=reply.get("sha256"), final_status=reply.get("status"))
-        self._report("POST", f"{self.path} [{self.payload.size}B]", ex, body.size)
-        if ok and ex.status == 202 and reply.get("id") and self.status_path:
-            self._await_completion(sample)
-        else:
-            if ok:
-                sample["done"] = ex.end
-            _record(sample)
-
-    def _await_completion(self, sample: dict) -> None:
-        """Poll the status endpoint until the upload is final, in a greenlet of its own so the
-        user goes on uploading: polling must not lower the offered load."""
-        path = self.status_path.format(id=sample["upload_id"])
-        pending.add(gevent.spawn(_poll_until_final, self.host, path, sample, self.poll_timeout))
-
-    def _report(self, method: str, name: str, ex, size: int) -> None:
-        elapsed = ((ex.end or time.time()) - ex.start) * 1000
+        issued = time.time()
+        try:
+            ex, reply, extra = self.transfer(conn, body, start)
+        finally:
+            self.idle.append(conn)
+            if start is not None:
+                self.inflight -= 1
         error = ex.error or _http_error(ex.status)
+        sample = dict(scenario=self.scenario, target=self.opts.target_name, user=self.user_id,
+                      kind="upload", start=ex.start, issued=issued if start else None,
+                      sent=ex.sent, ttfb=ex.ttfb, end=ex.end, bytes=body.size, status=ex.status,
+                      error=error, upload_id=reply.get("id"), expected_sha256=body.sha256,
+                      server_sha256=reply.get("sha256"), final_status=reply.get("status"),
+                      **extra)
         self.environment.events.request.fire(
-            request_type=method, name=name, response_time=elapsed, response_length=size,
+            request_type=self.request_type, name=f"{self.opts.upload_path} [{body.size}B]",
+            response_time=((ex.end or time.time()) - ex.start) * 1000, response_length=body.size,
             exception=RuntimeError(error) if error else None, context={})
+        if error is None and reply.get("id") and self.opts.status_path and \
+                (ex.status == 202 or self.poll_always):
+            _spawn(_poll_until_final, self.host, self.opts.status_path.format(id=reply["id"]),
+                   sample, float(self.opts.poll_timeout))
+            return
+        if error is None:
+            sample["done"] = ex.end
+        _record(sample)
+        if not ex.status and not start:
+            gevent.sleep(ERROR_BACKOFF_S)
+
+    request_type = "POST"
+    poll_always = False
+
+    def transfer(self, conn: Connection, body: Body, start) -> tuple[Exchange, dict, dict]:
+        ex, reply = post_upload(conn, self.opts.upload_path, body,
+                                f"u{self.user_id}-{self.seq}.bin", bandwidth=self.bandwidth,
+                                start=start)
+        return ex, reply, {}
 
 
 class SlowUploadUser(UploadUser):
@@ -159,7 +187,71 @@ class SlowUploadUser(UploadUser):
 
     def on_start(self):
         super().on_start()
-        self.bandwidth = _size(self.environment.parsed_options.bandwidth)
+        self.bandwidth = _size(self.opts.bandwidth)
+
+
+class TusUploadUser(UploadUser):
+    """tus 1.0: create (POST, Upload-Length), PATCH chunks; a fraction of PATCHes is cut
+    mid-chunk (the connection dropped), and the upload resumes from HEAD's Upload-Offset.
+    Works with any tus 1.0 server: --upload-path is the creation endpoint."""
+
+    scenario = "resumable"
+    request_type = "TUS"
+    poll_always = True  # the final PATCH answers 204 without a record: ask for the digest
+    TUS = {"Tus-Resumable": "1.0.0"}
+    MAX_RETRIES = 50
+
+    def transfer(self, conn, body, start):
+        chunk = _size(self.opts.chunk_size)
+        drop_rate = float(self.opts.drop_rate)
+        name = f"u{self.user_id}-{time.time_ns()}.bin".encode()
+        meta = (f"filename {base64.b64encode(name).decode()},"
+                f"filetype {base64.b64encode(b'application/octet-stream').decode()}")
+        created = conn.request("POST", self.opts.upload_path,
+                               {**self.TUS, "Upload-Length": str(body.size),
+                                "Upload-Metadata": meta}, start=start)
+        if created.status != 201 or "location" not in created.headers:
+            return created, {}, {}
+        path = _path_of(created.headers["location"], self.opts.upload_path)
+        offset, drops, recovery, retries = 0, 0, 0.0, 0
+        last = created
+        while offset < body.size and retries < self.MAX_RETRIES:
+            n = min(chunk, body.size - offset)
+            parts = _slice(body.parts, offset, n)
+            headers = {**self.TUS, "Upload-Offset": str(offset),
+                       "Content-Type": "application/offset+octet-stream"}
+            if random.random() < drop_rate:
+                Connection(self.host).abandon("PATCH", path, headers, parts, n, cut_at=n // 2)
+                drops += 1
+                cut_at = time.time()
+                offset, retries = self._resume(conn, path, retries)
+                recovery += time.time() - cut_at
+                continue
+            last = conn.request("PATCH", path, headers, parts, n)
+            if last.status == 204:
+                offset = int(last.headers.get("upload-offset", offset + n))
+            elif last.status in (409, 423) or not last.status:
+                offset, retries = self._resume(conn, path, retries + 1)
+            else:
+                break
+        done = Exchange(start=created.start, sent=last.sent, ttfb=last.ttfb, end=last.end,
+                        status=last.status if offset == body.size else (last.status or 0),
+                        headers=last.headers, error=last.error)
+        if offset != body.size and not done.error:
+            done.error = f"tus: stopped at offset {offset} of {body.size}"
+        return done, {"id": path.rstrip("/").rsplit("/", 1)[-1]}, {
+            "drops": drops, "recovery": recovery}
+
+    def _resume(self, conn, path, retries):
+        """HEAD until the server answers with the offset to resume from (it may still be
+        finishing the cut PATCH: 423/409 meanwhile)."""
+        while retries < self.MAX_RETRIES:
+            head = conn.request("HEAD", path, self.TUS)
+            if head.status == 200 and "upload-offset" in head.headers:
+                return int(head.headers["upload-offset"]), retries
+            retries += 1
+            gevent.sleep(0.02)
+        return -1, retries
 
 
 class BystanderUser(User):
@@ -189,10 +281,57 @@ class BystanderUser(User):
             exception=RuntimeError(error) if error else None, context={})
 
 
-def _record(sample: dict) -> None:
-    if _writer is not None:
-        _writer.add(**sample)
+def _poll_until_final(host: str, path: str, sample: dict, timeout: float) -> None:
+    """Poll the status endpoint until the upload is final, in a greenlet of its own so the
+    user goes on uploading: polling must not lower the offered load."""
+    conn = Connection(host)
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    try:
+        while time.monotonic() < deadline:
+            ex = conn.request("GET", path)
+            reply = parse_json(ex.body) if ex.status == 200 else {}
+            if reply.get("status") in FINAL:
+                # The server's own timestamp is exact (same clock); the poll's end bounds it.
+                finished = reply.get("updated")
+                sample["done"] = finished if isinstance(finished, float) and \
+                    sample["start"] <= finished <= ex.end else ex.end
+                sample["final_status"] = reply["status"]
+                sample["server_sha256"] = reply.get("sha256") or sample["server_sha256"]
+                if reply["status"] == "failed":
+                    sample["error"] = "processing failed"
+                break
+            gevent.sleep(delay)
+            delay = min(delay * 2, 0.1)
+        else:
+            sample["error"] = "completion timeout"
+    except gevent.GreenletExit:
+        sample["error"] = "completion pending at stop"
+    finally:
+        conn.close()
+        _record(sample)
 
 
-def _http_error(status: int) -> str | None:
-    return None if 200 <= status < 300 else (f"http {status}" if status else "no response")
+def _path_of(location: str, base: str) -> str:
+    """A tus Location may be absolute or relative to the creation endpoint."""
+    parts = urlsplit(location)
+    if parts.scheme:
+        return parts.path
+    return location if location.startswith("/") else base.rstrip("/") + "/" + location
+
+
+def _slice(parts, offset: int, n: int) -> list:
+    """memoryviews covering bytes [offset, offset+n) of a body made of parts (no copies)."""
+    out = []
+    for part in parts:
+        view = memoryview(part)
+        if offset >= len(view):
+            offset -= len(view)
+            continue
+        take = view[offset:offset + n]
+        out.append(take)
+        n -= len(take)
+        offset = 0
+        if n == 0:
+            break
+    return out

@@ -13,7 +13,7 @@ def sample(start, sent, ttfb, end, status=201, error=None, kind="upload", size=1
     s = dict(scenario="upload", target="t", user=1, kind=kind, start=start, issued=issued,
              sent=sent, ttfb=ttfb, end=end, done=done if done is not None else end, bytes=size,
              status=status, error=error, upload_id=None, expected_sha256="a" * 64,
-             server_sha256="a" * 64, final_status="stored")
+             server_sha256="a" * 64, final_status="stored", drops=None, recovery=None)
     s.update(extra)
     return s
 

@@ -85,7 +85,20 @@ def summarize(samples: list[dict], duration: float, warmup: float) -> dict:
         "completion_ms": distribution([s["done"] - s["start"] for s in good if s["done"]]),
         "bystander_ms": distribution([s["end"] - s["start"] for s in by_window if ok(s)]),
         "open_loop": _open_loop_stats(window),
+        "resume": _resume_stats(window),
     }
+
+
+def _resume_stats(window: list[dict]) -> dict | None:
+    """tus uploads: connections cut, and the time from a cut to knowing where to resume."""
+    tus = [s for s in window if s.get("drops") is not None]
+    if not tus:
+        return None
+    cut = [s for s in tus if s["drops"]]
+    return {"uploads": len(tus), "drops": sum(s["drops"] for s in tus),
+            "completed_after_drop": sum(1 for s in cut if ok(s)),
+            "recovery_ms": distribution([s["recovery"] / s["drops"] for s in cut
+                                         if s["recovery"] is not None])}
 
 
 def _open_loop_stats(window: list[dict]) -> dict | None:

@@ -48,6 +48,9 @@ def build_parser() -> Parser:
     run.add_argument("--processes", type=int, default=1, help="Locust processes generating load")
     run.add_argument("--max-upload", default="1GiB", help="server upload limit")
     run.add_argument("--bandwidth", default="1MB", help="per-user bytes/s of the slow scenario")
+    run.add_argument("--chunk-size", default="5MB", help="tus PATCH size (resumable scenario)")
+    run.add_argument("--drop-rate", type=float, default=0.2,
+                     help="fraction of tus PATCHes cut mid-chunk (resumable scenario)")
     run.add_argument("--quick", action="store_true", help="a short smoke plan (~90 s)")
     run.add_argument("--url", default=None, help="benchmark anyone's upload endpoint instead")
     run.add_argument("--name", default=None, help="label for --url in the report")
@@ -146,8 +149,8 @@ def cmd_serve(args, argv) -> int:
             with serve(target, options, logs) as running:
                 print(f"{target.name} on {running.url}  (data: {running.data_dir}; Ctrl-C stops)",
                       flush=True)
-                running.procs[0].wait()
-                print(f"{target.name} exited with code {running.procs[0].returncode}",
+                running.server.wait()
+                print(f"{target.name} exited with code {running.server.returncode}",
                       file=sys.stderr)
                 return EXIT_FAILED
         except StartError as exc:

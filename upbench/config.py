@@ -34,6 +34,8 @@ class RunConfig:
     processes: int = 1           # Locust processes generating load
     max_upload: int = 1 << 30
     bandwidth: int = 1_000_000   # slow scenario, bytes/s per user
+    chunk_size: int = 5_000_000  # resumable scenario: tus PATCH size
+    drop_rate: float = 0.2       # resumable scenario: fraction of PATCHes cut
     url: str | None = None       # anyone's endpoint instead of our targets
     name: str | None = None
     out: Path | None = None

@@ -29,12 +29,17 @@ class LoadSpec:
     upload_path: str = "/upload"
     status_path: str = "/uploads/{id}"
     bandwidth: int = 1_000_000
+    chunk_size: int = 5_000_000
+    drop_rate: float = 0.2
     processes: int = 1
 
 
 def locust_command(spec: LoadSpec) -> list[str]:
     scenario = SCENARIOS[spec.scenario]
-    users = spec.level.users or 1
+    if spec.level.model == "open":  # one scheduling user per Locust process shares the rate
+        users, user_rate = spec.processes, spec.level.rate / spec.processes
+    else:
+        users, user_rate = spec.level.users, 0.0
     if "BystanderUser" in scenario.classes:
         users += BYSTANDERS
     cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
@@ -43,6 +48,8 @@ def locust_command(spec: LoadSpec) -> list[str]:
            "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
            "--upload-size", str(spec.size), "--upload-path", spec.upload_path,
            "--status-path", spec.status_path, "--bandwidth", str(spec.bandwidth),
+           "--user-rate", f"{user_rate:g}", "--chunk-size", str(spec.chunk_size),
+           "--drop-rate", f"{spec.drop_rate:g}",
            "--target-name", spec.target_name, "--samples-dir", str(spec.samples_dir)]
     if spec.processes > 1:
         cmd += ["--processes", str(spec.processes)]

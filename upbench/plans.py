@@ -54,6 +54,9 @@ def config_from_args(args) -> RunConfig:
             raise ValueError(f"a size is above --max-upload ({args.max_upload}): every upload "
                              "would be refused with 413")
         bandwidth = parse_size(args.bandwidth)
+        chunk_size = parse_size(args.chunk_size)
+        if not 0 <= args.drop_rate < 1:
+            raise ValueError(f"--drop-rate must be in [0, 1), got {args.drop_rate}")
     except ValueError as exc:
         raise UsageError(str(exc))
     for flag, value in (("--workers", args.workers), ("--processes", args.processes)):
@@ -70,7 +73,8 @@ def config_from_args(args) -> RunConfig:
     return RunConfig(targets=targets, scenarios=scenarios, sizes=sizes, levels=levels,
                      duration=duration, warmup=warmup, work=args.work, workers=args.workers,
                      worker_class=args.worker_class, processes=args.processes,
-                     max_upload=max_upload, bandwidth=bandwidth, url=args.url, name=args.name,
+                     max_upload=max_upload, bandwidth=bandwidth, chunk_size=chunk_size,
+                     drop_rate=args.drop_rate, url=args.url, name=args.name,
                      out=Path(args.out).resolve() if args.out else None, quiet=args.quiet)
 
 

@@ -60,6 +60,16 @@ def stop(proc: subprocess.Popen, grace: float = 8.0) -> None:
     _live.pop(proc.pid, None)
 
 
+def kill(proc: subprocess.Popen) -> None:
+    """SIGKILL the whole group at once: a crash, not a shutdown."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    _wait_group_gone(proc, proc.pid, 5.0)
+    _live.pop(proc.pid, None)
+
+
 def stop_all() -> None:
     for proc in list(_live.values()):
         stop(proc, grace=3.0)

@@ -26,6 +26,7 @@ from upbench.verify import Endpoint, verify
 
 REPO = Path(__file__).resolve().parent.parent
 SATURATED_PCT = 90.0  # per Locust process: near one full core
+LOCUST_STARTUP_S = 1.5  # Locust's imports before the first request: the crash aims past them
 
 
 def run(config: RunConfig, argv: list[str]) -> Path:
@@ -122,9 +123,35 @@ def _run_external(config: RunConfig, out: Path, doc: dict, progress: Progress) -
 
 def run_level(running: RunningTarget, scenario: str, size: int, level: LoadLevel,
               config: RunConfig, out: Path) -> dict:
-    spec = _load_spec(config, running.url, running.target.name, scenario, size, level, out)
+    upload_path = "/files/" if scenario == "resumable" else "/upload"
+    spec = _load_spec(config, running.url, running.target.name, scenario, size, level, out,
+                      upload_path=upload_path)
+    disrupt = _crash_midway(running, config.duration) if scenario == "crash" else None
     return _measure(spec, config, server_pids=lambda: running.pids,
-                    storage=running.storage)
+                    storage=running.storage, disrupt=disrupt)
+
+
+def _crash_midway(running: RunningTarget, duration: float):
+    """The crash scenario: half-way through the level, SIGKILL the target and restart it."""
+    import threading
+    import time
+
+    report: dict = {}
+
+    def crash(started: float) -> None:
+        time.sleep(max(0.0, started + duration / 2 - time.time()))
+        report["killed_at"] = time.time()
+        running.restart()
+        report["ready_at"] = time.time()
+        report["downtime_s"] = round(report["ready_at"] - report["killed_at"], 3)
+
+    def start() -> threading.Thread:
+        thread = threading.Thread(target=crash, args=(time.time() + LOCUST_STARTUP_S,),
+                                  daemon=True)
+        thread.start()
+        return thread
+
+    return start, report
 
 
 def _load_spec(config: RunConfig, base_url: str, name: str, scenario: str, size: int,
@@ -135,15 +162,20 @@ def _load_spec(config: RunConfig, base_url: str, name: str, scenario: str, size:
                     duration=config.duration, target_name=name,
                     samples_dir=out / "samples" / name / label, upload_path=upload_path,
                     status_path=status_path, bandwidth=config.bandwidth,
+                    chunk_size=config.chunk_size, drop_rate=config.drop_rate,
                     processes=config.processes)
 
 
-def _measure(spec: LoadSpec, config: RunConfig, server_pids, storage: Storage | None) -> dict:
+def _measure(spec: LoadSpec, config: RunConfig, server_pids, storage: Storage | None,
+             disrupt=None) -> dict:
     log = spec.samples_dir / "locust.log"
     spec.samples_dir.mkdir(parents=True, exist_ok=True)
     locust = LocustRun(spec, log)
     with TreeSampler({"server": server_pids, "client": lambda: locust.pids}) as sampler:
+        crasher = disrupt[0]() if disrupt else None
         code = locust.wait()
+        if crasher:
+            crasher.join()
     samples = read_samples(spec.samples_dir)
     result = {"target": spec.target_name, "scenario": spec.scenario, "size_bytes": spec.size,
               "load": spec.level.as_dict(), "duration_s": spec.duration}
@@ -160,6 +192,8 @@ def _measure(spec: LoadSpec, config: RunConfig, server_pids, storage: Storage | 
     client_summary["saturated"] = cpu >= SATURATED_PCT * max(spec.processes, 1)
     result["client"] = client_summary
     result["timeline"] = _timeline(server)
+    if disrupt:
+        result["crash"] = disrupt[1]
     result["integrity"] = integrity.check(samples, storage)
     if storage is not None:
         storage.clean()

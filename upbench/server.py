@@ -17,7 +17,7 @@ import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from upbench import processes, services
 from upbench.registry import Target
@@ -49,7 +49,14 @@ class RunningTarget:
     log: Path
     env: dict[str, str]
     server_cmd: list[str]
-    procs: list = field(default_factory=list)  # every process of the target (for sampling)
+    procs: list = field(default_factory=list)     # every process of the target (for sampling)
+    services: list = field(default_factory=list)  # of those, the helper services
+    restart: Callable[[], None] | None = None     # crash_and_restart(), bound by serve()
+
+    @property
+    def server(self):
+        """The web server process (gunicorn/uvicorn master)."""
+        return next(p for p in self.procs if p not in self.services)
 
     @property
     def storage(self) -> Storage:
@@ -96,14 +103,28 @@ def serve(target: Target, options: ServerOptions, log_dir: Path) -> Iterator[Run
                "UPBENCH_WORK": options.work}
         running = RunningTarget(target, f"http://127.0.0.1:{port}", data_dir, log, env,
                                 server_command(target, options, port))
-        try:
-            for name in target.services:  # e.g. redis, an S3 endpoint: up before the app
-                proc, extra_env = services.start_service(name, data_dir, log_dir, stack)
-                running.procs.extend(proc)
-                env.update(extra_env)
+
+        def start_app() -> None:
             start_server(running, stack)
             for name in target.sidecars:  # e.g. the Celery worker
                 running.procs.extend(services.start_sidecar(name, env, options, log, stack, port))
+
+        def crash_and_restart() -> None:
+            """SIGKILL the server and its sidecars (services such as Redis or the S3 endpoint
+            are infrastructure and stay up), then start them again on the same port."""
+            for proc in [p for p in running.procs if p not in running.services]:
+                processes.kill(proc)
+            running.procs[:] = list(running.services)
+            start_app()
+
+        running.restart = crash_and_restart
+        try:
+            for name in target.services:  # e.g. redis, an S3 endpoint: up before the app
+                procs, extra_env = services.start_service(name, data_dir, log_dir, stack)
+                running.services.extend(procs)
+                env.update(extra_env)
+            running.procs.extend(running.services)
+            start_app()
             yield running
         except StartError:
             raise
@@ -115,7 +136,7 @@ def start_server(running: RunningTarget, stack: ExitStack) -> None:
     """(Re)start the server process of a running target and wait until it answers."""
     proc = processes.start(running.server_cmd, env=running.env, cwd=REPO, log=running.log)
     stack.callback(processes.stop, proc)
-    running.procs.insert(0, proc)
+    running.procs.append(proc)
     wait_ready(running.url, proc, running.log)
 
 

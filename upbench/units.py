@@ -42,8 +42,8 @@ def parse_duration(text: str) -> float:
 
 def format_size(n: float) -> str:
     """Shortest exact-ish label: 65536 -> '64KiB', 1000000 -> '1MB', 1500 -> '1.5KB'."""
-    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10), ("GB", 10**9),
-                        ("MB", 10**6), ("KB", 10**3)):
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3), ("GiB", 2**30),
+                        ("MiB", 2**20), ("KiB", 2**10)):
         if n >= scale and n % scale == 0:
             return f"{int(n // scale)}{unit}"
     for unit, scale in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):

@@ -1,0 +1,63 @@
+"""A bare HTTP/1.1 upload sink with known timing, for calibrating the measurements.
+
+    python tests/apps/timed_server.py PORT [--before-headers-ms A] [--before-body-ms B]
+                                           [--pause-every E --pause-for P]
+
+It reads each request body completely, waits A ms, sends the status line and headers, waits
+B ms, then sends the body. With --pause-every, it stops answering for P seconds out of every
+E (requests wait, none is refused), like a stop-the-world pause. It has
+no /health and no /uploads/<id>: any POST path answers 200 with a plain-text body — the
+"anyone's endpoint" case. Written on raw asyncio sockets so no framework adds its own delays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+
+BODY = b"thanks"
+
+
+async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, opts):
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            headers = dict(line.split(b": ", 1) for line in head.split(b"\r\n")[1:] if b": " in line)
+            length = int(headers.get(b"Content-Length", b"0"))
+            remaining = length
+            while remaining:
+                remaining -= len(await reader.read(min(remaining, 1 << 20)))
+            if opts.pause_every:
+                phase = time.monotonic() % opts.pause_every
+                if phase < opts.pause_for:
+                    await asyncio.sleep(opts.pause_for - phase)
+            await asyncio.sleep(opts.before_headers_ms / 1000)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(BODY))
+            await writer.drain()
+            await asyncio.sleep(opts.before_body_ms / 1000)
+            writer.write(BODY)
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("port", type=int)
+    parser.add_argument("--before-headers-ms", type=float, default=0)
+    parser.add_argument("--before-body-ms", type=float, default=0)
+    parser.add_argument("--pause-every", type=float, default=0)
+    parser.add_argument("--pause-for", type=float, default=0)
+    opts = parser.parse_args()
+    server = await asyncio.start_server(lambda r, w: handle(r, w, opts), "127.0.0.1", opts.port)
+    print(f"listening on {opts.port}", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
