@@ -29,7 +29,7 @@ EXPECTED = {"queued": ("gunicorn", "celery", "redis-server"), "s3": ("gunicorn",
 def test_target_starts_for_real_and_stops_without_leftovers(name, tmp_path):
     spec = registry.discover()[name]
     with serve(spec, ServerOptions(workers=2), tmp_path) as running:
-        procs = tree(running.pids)
+        procs = tree(running.app_pids + running.service_pids)
         cmdlines = " ".join(" ".join(p.cmdline()) for p in procs)
         for part in EXPECTED.get(name, ("gunicorn",)):
             assert part in cmdlines, f"{part} not running for {name}"

@@ -127,8 +127,9 @@ def run_level(running: RunningTarget, scenario: str, size: int, level: LoadLevel
     spec = _load_spec(config, running.url, running.target.name, scenario, size, level, out,
                       upload_path=upload_path)
     disrupt = _crash_midway(running, config.duration) if scenario == "crash" else None
-    return _measure(spec, config, server_pids=lambda: running.pids,
-                    storage=running.storage, disrupt=disrupt)
+    return _measure(spec, config, server_pids=lambda: running.app_pids,
+                    storage=running.storage, disrupt=disrupt,
+                    service_pids=lambda: running.service_pids if running.services else None)
 
 
 def _crash_midway(running: RunningTarget, duration: float):
@@ -167,11 +168,14 @@ def _load_spec(config: RunConfig, base_url: str, name: str, scenario: str, size:
 
 
 def _measure(spec: LoadSpec, config: RunConfig, server_pids, storage: Storage | None,
-             disrupt=None) -> dict:
+             disrupt=None, service_pids=None) -> dict:
     log = spec.samples_dir / "locust.log"
     spec.samples_dir.mkdir(parents=True, exist_ok=True)
     locust = LocustRun(spec, log)
-    with TreeSampler({"server": server_pids, "client": lambda: locust.pids}) as sampler:
+    groups = {"server": server_pids, "client": lambda: locust.pids}
+    if service_pids and service_pids() is not None:
+        groups["services"] = service_pids
+    with TreeSampler(groups) as sampler:
         crasher = disrupt[0]() if disrupt else None
         code = locust.wait()
         if crasher:
@@ -187,6 +191,8 @@ def _measure(spec: LoadSpec, config: RunConfig, server_pids, storage: Storage | 
         result["errors"] = {f"load generator failed (exit {code}): {reason}": 1}
     server, client = sampler.series["server"], sampler.series["client"]
     result["server"] = server.summary() if storage is not None else None
+    # Redis, the S3 endpoint: infrastructure, reported apart from the pattern's own processes
+    result["services"] = sampler.series["services"].summary() if "services" in groups else None
     client_summary = client.summary()
     cpu = client_summary.get("cpu_mean_pct") or 0.0
     client_summary["saturated"] = cpu >= SATURATED_PCT * max(spec.processes, 1)

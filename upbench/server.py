@@ -63,8 +63,14 @@ class RunningTarget:
         return Storage(self.data_dir, self.env)
 
     @property
-    def pids(self) -> list[int]:
-        return [p.pid for p in self.procs if p.poll() is None]
+    def app_pids(self) -> list[int]:
+        """The pattern's own processes: server and sidecars (e.g. the Celery worker)."""
+        return [p.pid for p in self.procs if p not in self.services and p.poll() is None]
+
+    @property
+    def service_pids(self) -> list[int]:
+        """Infrastructure started for it (Redis, the S3 endpoint): sampled apart."""
+        return [p.pid for p in self.services if p.poll() is None]
 
 
 def free_port() -> int:
