@@ -14,3 +14,4 @@ except ImportError:  # run from a plain checkout: make the repo importable
 
 from loadtests.scenarios import (  # noqa: E402,F401
     BystanderUser, SlowUploadUser, TusUploadUser, UploadUser)
+from loadtests import webui_tab  # noqa: E402,F401  (the upbench tab of the web UI)

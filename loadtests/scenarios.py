@@ -30,6 +30,7 @@ GRACE_S = 60.0          # at stop: time for uploads in flight and completion pol
 ERROR_BACKOFF_S = 0.05  # after a refused connection: don't spin while a server restarts
 _writer: SampleWriter | None = None
 pending: set = set()    # greenlets that must finish (or be recorded as cut) before exit
+completed = {"count": 0}  # 202 uploads seen final (shown in the web UI tab)
 
 
 @events.init_command_line_parser.add_listener
@@ -297,6 +298,7 @@ def _poll_until_final(host: str, path: str, sample: dict, timeout: float) -> Non
                 sample["done"] = finished if isinstance(finished, float) and \
                     sample["start"] <= finished <= ex.end else ex.end
                 sample["final_status"] = reply["status"]
+                completed["count"] += 1
                 sample["server_sha256"] = reply.get("sha256") or sample["server_sha256"]
                 if reply["status"] == "failed":
                     sample["error"] = "processing failed"

@@ -71,6 +71,19 @@ def build_parser() -> Parser:
     report = sub.add_parser("report", help="re-render index.html from a results.json")
     report.add_argument("results")
 
+    compare = sub.add_parser("compare", help="compare two results.json; gate on thresholds")
+    compare.add_argument("old")
+    compare.add_argument("new")
+    compare.add_argument("--fail-on", default="",
+                         help="e.g. p95:10%%,mbps:-5%% (exit 1 when crossed)")
+
+    ui = sub.add_parser("ui", help="start a target and Locust's web UI against it")
+    ui.add_argument("target")
+    ui.add_argument("--web-port", type=int, default=8089)
+    ui.add_argument("--workers", type=int, default=2)
+    ui.add_argument("--work", default="sha256")
+    ui.add_argument("--size", default="1MB", help="initial upload size (editable in the UI)")
+
     sub.add_parser("list", help="targets and scenarios")
     return parser
 
@@ -171,6 +184,35 @@ def cmd_report(args, argv) -> int:
     return EXIT_OK
 
 
+def cmd_compare(args, argv) -> int:
+    from upbench import compare, results
+
+    try:
+        thresholds = compare.parse_thresholds(args.fail_on)
+        old, new = results.load(args.old), results.load(args.new)
+    except (ValueError, results.ResultsError) as exc:
+        raise UsageError(str(exc))
+    lines, crossed = compare.compare(old, new, thresholds)
+    print("\n".join(lines))
+    for line in crossed:
+        print(f"THRESHOLD CROSSED  {line}")
+    if thresholds:
+        print(f"{len(crossed)} threshold(s) crossed" if crossed else "no threshold crossed")
+    return EXIT_FAILED if crossed else EXIT_OK
+
+
+def cmd_ui(args, argv) -> int:
+    from upbench import webui
+
+    [target] = _select(args.target)
+    try:
+        size = parse_size(args.size)
+    except ValueError as exc:
+        raise UsageError(str(exc))
+    return webui.run(target, args.web_port, _positive(args.workers, "--workers"), args.work,
+                     size)
+
+
 def cmd_list(args, argv) -> int:
     from loadtests.catalog import SCENARIOS
     from upbench import registry
@@ -185,7 +227,7 @@ def cmd_list(args, argv) -> int:
 
 
 COMMANDS = {"run": cmd_run, "verify": cmd_verify, "serve": cmd_serve, "report": cmd_report,
-            "list": cmd_list}
+            "compare": cmd_compare, "ui": cmd_ui, "list": cmd_list}
 
 
 # --- helpers ----------------------------------------------------------------------------------

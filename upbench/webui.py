@@ -1,0 +1,67 @@
+"""`bench.py ui TARGET`: the target plus Locust's web UI, with the harness's scenarios as
+selectable user classes (--class-picker) and an "upbench" tab showing the target's live RSS/CPU.
+Ctrl-C stops both."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from upbench import processes
+from upbench.loadrun import LOCUSTFILE
+from upbench.registry import Target
+from upbench.server import ServerOptions, StartError, log_tail, serve
+
+READY_TIMEOUT_S = 30.0
+
+
+def run(target: Target, web_port: int, workers: int, work: str, size: int) -> int:
+    if not _port_free(web_port):
+        print(f"bench.py: error: port {web_port} is in use (choose --web-port)", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="upbench-ui-") as tmp:
+        logs = Path(tmp)
+        try:
+            with serve(target, ServerOptions(workers=workers, work=work), logs) as running:
+                env = {**running.env, "UPBENCH_TARGET_PIDS": ",".join(
+                    map(str, running.app_pids)), "UPBENCH_TARGET": target.name}
+                cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host",
+                       running.url, "--web-host", "127.0.0.1", "--web-port", str(web_port),
+                       "--class-picker", "--upload-size", str(size)]
+                ui = processes.start(cmd, env=env, log=logs / "locust.log")
+                try:
+                    _wait_ui(web_port, ui, logs / "locust.log")
+                    print(f"{target.name} on {running.url}\nLocust web UI: "
+                          f"http://127.0.0.1:{web_port}  (Ctrl-C stops both)", flush=True)
+                    return 0 if ui.wait() == 0 else 1
+                finally:
+                    processes.stop(ui)
+        except StartError as exc:
+            print(f"bench.py: {target.name} did not start: {exc}", file=sys.stderr)
+            return 1
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def _wait_ui(port: int, proc, log: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise StartError(f"Locust exited with code {proc.returncode}:\n{log_tail(log)}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise StartError(f"Locust web UI not ready after {READY_TIMEOUT_S:.0f}s")
