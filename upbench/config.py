@@ -21,11 +21,21 @@ class LoadLevel:
 
 
 @dataclass(frozen=True)
+class Stage:
+    """One scenario swept over sizes x load levels."""
+    scenario: str
+    sizes: tuple[int, ...]
+    levels: tuple[LoadLevel, ...]
+
+    def as_dict(self) -> dict:
+        return {"scenario": self.scenario, "sizes": list(self.sizes),
+                "levels": [level.as_dict() for level in self.levels]}
+
+
+@dataclass(frozen=True)
 class RunConfig:
     targets: tuple[str, ...]
-    scenarios: tuple[str, ...] = ("upload",)
-    sizes: tuple[int, ...] = (64_000, 1_000_000)
-    levels: tuple[LoadLevel, ...] = (LoadLevel("closed", users=1), LoadLevel("closed", users=8))
+    stages: tuple[Stage, ...]
     duration: float = 10.0
     warmup: float = 2.0
     work: str = "sha256"
@@ -43,6 +53,6 @@ class RunConfig:
 
     def as_dict(self) -> dict:
         d = asdict(self)
-        d["levels"] = [level.as_dict() for level in self.levels]
+        d["stages"] = [stage.as_dict() for stage in self.stages]
         d["out"] = str(self.out) if self.out else None
         return d

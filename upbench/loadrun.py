@@ -31,6 +31,7 @@ class LoadSpec:
     bandwidth: int = 1_000_000
     chunk_size: int = 5_000_000
     drop_rate: float = 0.2
+    poll_timeout: float = 60.0
     processes: int = 1
 
 
@@ -49,7 +50,7 @@ def locust_command(spec: LoadSpec) -> list[str]:
            "--upload-size", str(spec.size), "--upload-path", spec.upload_path,
            "--status-path", spec.status_path, "--bandwidth", str(spec.bandwidth),
            "--user-rate", f"{user_rate:g}", "--chunk-size", str(spec.chunk_size),
-           "--drop-rate", f"{spec.drop_rate:g}",
+           "--drop-rate", f"{spec.drop_rate:g}", "--poll-timeout", f"{spec.poll_timeout:g}",
            "--target-name", spec.target_name, "--samples-dir", str(spec.samples_dir)]
     if spec.processes > 1:
         cmd += ["--processes", str(spec.processes)]

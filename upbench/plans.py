@@ -1,9 +1,13 @@
 """From flags to a RunConfig, with the two built-in plans.
 
-- default (`python bench.py`): every target, the scenarios that separate the patterns, a sweep
-  small enough to finish in a few minutes on a 2-core machine;
-- `--quick`: the smoke plan — every target, short levels.
-Explicit flags always win over a plan's values.
+- default (`python bench.py`, ~5 min on 2 cores): every target; `upload` at 64 KB and 8 MB
+  with 1 and 8 users (small vs large files, one vs many users), `mixed` and `slow` at 1 MB
+  with 8 users (who gets blocked, what slow clients do to sync workers), `resumable` at 16 MB
+  with cut connections. The `crash` scenario is left out (a 202 pattern's lost work takes a
+  poll timeout to show): run `--scenarios crash` for it.
+- `--quick` (~90 s): every target, `upload` + `mixed` + `resumable`, one short level each.
+Any of --scenarios/--sizes/--users/--rate replaces the plan with the plain sweep of those
+flags (every scenario x size x level), filled in with the plan's values for the others.
 """
 
 from __future__ import annotations
@@ -11,13 +15,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from loadtests.catalog import SCENARIOS
-from upbench.config import LoadLevel, RunConfig
+from upbench.config import LoadLevel, RunConfig, Stage
 from upbench.units import parse_duration, parse_size
 
-DEFAULT = dict(scenarios="upload,mixed", sizes="64KB,4MB", users="1,8", duration="8s",
-               warmup="2s")
-QUICK = dict(scenarios="upload,mixed,slow", sizes="256KB", users="4", duration="4s",
-             warmup="1s")
+DEFAULT = dict(scenarios="upload,mixed,slow,resumable", sizes="1MB", users="8",
+               duration="4s", warmup="1s",
+               stages=(("upload", "64KB,8MB", "1,8"), ("mixed", "1MB", "8"),
+                       ("slow", "1MB", "8"), ("resumable", "16MB", "2")))
+QUICK = dict(scenarios="upload,mixed,resumable", sizes="256KB", users="4", duration="2s",
+             warmup="500ms",
+             stages=(("upload", "256KB", "4"), ("mixed", "256KB", "4"),
+                     ("resumable", "12MB", "2")))
 
 
 def config_from_args(args) -> RunConfig:
@@ -36,12 +44,14 @@ def config_from_args(args) -> RunConfig:
             raise ValueError(f"unknown scenario(s): {', '.join(unknown)} "
                              f"(known: {', '.join(SCENARIOS)})")
         sizes = tuple(parse_size(s) for s in _names(pick("sizes")))
-        if args.rate:
-            levels = tuple(LoadLevel("open", rate=_positive_float(r, "--rate"))
-                           for r in _names(args.rate))
+        levels = _levels(args.rate, pick("users"))
+        explicit = any(getattr(args, f) is not None for f in ("scenarios", "sizes", "users",
+                                                              "rate"))
+        if explicit:
+            stages = tuple(Stage(s, sizes, levels) for s in scenarios)
         else:
-            levels = tuple(LoadLevel("closed", users=_positive_int(u, "--users"))
-                           for u in _names(pick("users")))
+            stages = tuple(Stage(s, tuple(parse_size(x) for x in _names(z)), _levels(None, u))
+                           for s, z, u in plan["stages"])
         duration = parse_duration(pick("duration"))
         warmup = parse_duration(pick("warmup")) if pick("warmup") != "0" else 0.0
         if warmup >= duration:
@@ -50,7 +60,7 @@ def config_from_args(args) -> RunConfig:
         from targets.common.work import Work
         Work.parse(args.work)
         max_upload = parse_size(args.max_upload)
-        if max(sizes) > max_upload:
+        if max(x for st in stages for x in st.sizes) > max_upload:
             raise ValueError(f"a size is above --max-upload ({args.max_upload}): every upload "
                              "would be refused with 413")
         bandwidth = parse_size(args.bandwidth)
@@ -70,12 +80,18 @@ def config_from_args(args) -> RunConfig:
         targets: tuple[str, ...] = ()
     else:
         targets = tuple(t.name for t in _select(args.targets))
-    return RunConfig(targets=targets, scenarios=scenarios, sizes=sizes, levels=levels,
+    return RunConfig(targets=targets, stages=stages,
                      duration=duration, warmup=warmup, work=args.work, workers=args.workers,
                      worker_class=args.worker_class, processes=args.processes,
                      max_upload=max_upload, bandwidth=bandwidth, chunk_size=chunk_size,
                      drop_rate=args.drop_rate, url=args.url, name=args.name,
                      out=Path(args.out).resolve() if args.out else None, quiet=args.quiet)
+
+
+def _levels(rate: str | None, users: str) -> tuple[LoadLevel, ...]:
+    if rate:
+        return tuple(LoadLevel("open", rate=_positive_float(r, "--rate")) for r in _names(rate))
+    return tuple(LoadLevel("closed", users=_positive_int(u, "--users")) for u in _names(users))
 
 
 def _names(text: str) -> list[str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from upbench import findings
 from upbench.units import format_size
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -23,7 +24,8 @@ def render(doc: dict, path: Path) -> None:
     env.filters["size"] = format_size
     env.filters["ms"] = lambda v: f"{v:,.1f}" if isinstance(v, (int, float)) else "-"
     html = env.get_template("report.html.j2").render(
-        doc=doc, plots=plots(doc), rows=_rows(doc), skipped=_skipped(doc), summary=[])
+        doc=doc, plots=plots(doc), rows=_rows(doc), skipped=_skipped(doc),
+        summary=doc.get("summary") or findings.summarize(doc))
     path.write_text(html)
 
 

@@ -26,6 +26,7 @@ from upbench.verify import Endpoint, verify
 
 REPO = Path(__file__).resolve().parent.parent
 SATURATED_PCT = 90.0  # per Locust process: near one full core
+CRASH_POLL_TIMEOUT_S = 15.0  # work a crash dropped never completes: don't wait a minute for it
 LOCUST_STARTUP_S = 1.5  # Locust's imports before the first request: the crash aims past them
 
 
@@ -44,8 +45,9 @@ def run(config: RunConfig, argv: list[str]) -> Path:
         _run_target(target, [s for s in steps if s[0] == target.name], config, out, doc, progress)
         results.write(doc, out / "results.json")  # partial results survive a later failure
 
-    from upbench import verdicts
+    from upbench import findings, verdicts
     doc["verdicts"] = verdicts.evaluate(doc)
+    doc["summary"] = findings.summarize(doc)
     results.write(doc, out / "results.json")
     from upbench import report
     report.render(doc, out / "index.html")
@@ -55,12 +57,12 @@ def run(config: RunConfig, argv: list[str]) -> Path:
 def _plan(config: RunConfig, targets: list[Target]) -> list[tuple]:
     steps = []
     for target in targets:
-        for scenario in config.scenarios:
-            if not set(SCENARIOS[scenario].needs) <= set(target.protocols):
+        for stage in config.stages:
+            if not set(SCENARIOS[stage.scenario].needs) <= set(target.protocols):
                 continue
-            for size in config.sizes:
-                for level in config.levels:
-                    steps.append((target.name, scenario, size, level))
+            for size in stage.sizes:
+                for level in stage.levels:
+                    steps.append((target.name, stage.scenario, size, level))
     return steps
 
 
@@ -105,12 +107,15 @@ def _run_external(config: RunConfig, out: Path, doc: dict, progress: Progress) -
     if not check["ok"]:
         progress.warn(f"{name}: verify failed; skipped")
         return
-    for scenario in config.scenarios:
-        if scenario == "mixed":
-            progress.warn(f"{name}: scenario 'mixed' needs /health; skipped")
+    for stage in config.stages:
+        scenario = stage.scenario
+        if scenario in ("mixed", "crash"):
+            progress.warn(f"{name}: scenario '{scenario}' needs "
+                          + ("/health" if scenario == "mixed" else "a server upbench runs")
+                          + "; skipped")
             continue
-        for size in config.sizes:
-            for level in config.levels:
+        for size in stage.sizes:
+            for level in stage.levels:
                 progress.step(f"{name} · {scenario} · {format_size(size)} · {level.label}")
                 spec = _load_spec(config, base, name, scenario, size, level, out,
                                   upload_path=endpoint.upload_path, status_path="")
@@ -164,6 +169,7 @@ def _load_spec(config: RunConfig, base_url: str, name: str, scenario: str, size:
                     samples_dir=out / "samples" / name / label, upload_path=upload_path,
                     status_path=status_path, bandwidth=config.bandwidth,
                     chunk_size=config.chunk_size, drop_rate=config.drop_rate,
+                    poll_timeout=CRASH_POLL_TIMEOUT_S if scenario == "crash" else 60.0,
                     processes=config.processes)
 
 

@@ -1,0 +1,90 @@
+"""The summary at the top of the report: who wins where, and who loses data — each with its
+number. Derived from the results alone, like everything in the report."""
+
+from __future__ import annotations
+
+from upbench.units import format_size
+
+
+def summarize(doc: dict) -> list[str]:
+    rs = [r for r in doc["results"] if r["requests"] and r["latency_ms"]]
+    lines = []
+    upload = [r for r in rs if r["scenario"] == "upload" and r["load"]["model"] == "closed"]
+    if upload:
+        sizes = sorted({r["size_bytes"] for r in upload})
+        lines.append(_fastest("Small files", upload, sizes[0]))
+        if len(sizes) > 1:
+            lines.append(_fastest("Large files", upload, sizes[-1], by="mbps"))
+        top = max(r["load"]["users"] for r in upload)
+        many = [r for r in upload if r["load"]["users"] == top and r["size_bytes"] == sizes[0]]
+        if top > min(r["load"]["users"] for r in upload):
+            best = min(many, key=lambda r: r["latency_ms"]["p99"])
+            worst = max(many, key=lambda r: r["latency_ms"]["p99"])
+            lines.append(f"Many users ({top}, {format_size(sizes[0])}): tail latency p99 lowest "
+                         f"for {best['target']} ({best['latency_ms']['p99']:.0f} ms), highest "
+                         f"for {worst['target']} ({worst['latency_ms']['p99']:.0f} ms).")
+    slow = [r for r in rs if r["scenario"] == "slow"]
+    if slow:
+        best = max(slow, key=lambda r: r["throughput"]["rps"])
+        worst = min(slow, key=lambda r: r["throughput"]["rps"])
+        lines.append(f"Slow clients ({_bw(doc)} per user, {best['load']['users']} users): "
+                     f"{best['target']} kept {best['throughput']['rps']:.1f} uploads/s going "
+                     f"(p50 {best['latency_ms']['p50']:.0f} ms); {worst['target']} managed "
+                     f"{worst['throughput']['rps']:.1f}/s (p50 {worst['latency_ms']['p50']:.0f} ms).")
+    mixed = [r for r in rs if r.get("bystander_ms")]
+    if mixed:
+        top = max(r["load"]["users"] or 0 for r in mixed)
+        mixed = [r for r in mixed if (r["load"]["users"] or 0) == top]
+        worst = max(mixed, key=lambda r: r["bystander_ms"]["p99"])
+        best = min(mixed, key=lambda r: r["bystander_ms"]["p99"])
+        lines.append(f"Bystanders (GET /health beside uploads): p99 {best['bystander_ms']['p99']:.0f} ms "
+                     f"beside {best['target']}, {worst['bystander_ms']['p99']:.0f} ms beside "
+                     f"{worst['target']}.")
+    memory = [r for r in doc["results"] if r.get("server") and r["server"].get("rss_peak_mb")]
+    if memory:
+        big = max(memory, key=lambda r: r["server"]["rss_peak_mb"])
+        lines.append(f"Memory: the largest server footprint was {big['target']} at "
+                     f"{big['server']['rss_peak_mb']:.0f} MB RSS ({big['scenario']}, "
+                     f"{format_size(big['size_bytes'])}, {_load(big)}).")
+    lines.append(_data_loss(doc))
+    return [line for line in lines if line]
+
+
+def _fastest(label: str, rs: list[dict], size: int, by: str = "rps") -> str:
+    at = [r for r in rs if r["size_bytes"] == size]
+    users = max(r["load"]["users"] for r in at)
+    at = [r for r in at if r["load"]["users"] == users]
+    best = max(at, key=lambda r: r["throughput"][by])
+    worst = min(at, key=lambda r: r["throughput"][by])
+    unit = "req/s" if by == "rps" else "MB/s"
+    return (f"{label} ({format_size(size)}, {users} users): {best['target']} fastest at "
+            f"{best['throughput'][by]:.1f} {unit} (p50 {best['latency_ms']['p50']:.1f} ms); "
+            f"slowest {worst['target']} at {worst['throughput'][by]:.1f} {unit}.")
+
+
+def _data_loss(doc: dict) -> str:
+    crash = [r for r in doc["results"] if r["scenario"] == "crash"]
+    if not crash:
+        lost = [r for r in doc["results"] if r["integrity"]["lost"] or r["integrity"]["corrupt"]]
+        if lost:
+            return "Data loss: " + "; ".join(
+                f"{r['target']} lost {r['integrity']['lost']} and corrupted "
+                f"{r['integrity']['corrupt']} acknowledged uploads ({r['scenario']})" for r in lost)
+        return ("Data loss: none of the acknowledged uploads was lost or corrupt; a crash was "
+                "not part of this run (`--scenarios crash` tests that).")
+    parts = []
+    for r in sorted(crash, key=lambda r: -r["integrity"]["lost"]):
+        i = r["integrity"]
+        parts.append(f"{r['target']} {i['lost']} lost" + (f", {i['unfinished']} never processed"
+                                                          if i.get("unfinished") else "")
+                     + f" of {i['acknowledged']}")
+    return "Crash (SIGKILL mid-run): " + "; ".join(parts) + "."
+
+
+def _load(r: dict) -> str:
+    load = r["load"]
+    return f"{load['users']} users" if load["model"] == "closed" else f"{load['rate']:g}/s"
+
+
+def _bw(doc: dict) -> str:
+    return format_size(doc["config"].get("bandwidth") or 0) + "/s"
