@@ -1,6 +1,6 @@
 """The report as a person sees it: rendered by headless Chromium from a stored results.json.
 
-The golden file tests/data/results-quick.json is a real `bench.py run --quick` of all nine
+The golden file tests/data/results-golden.json is a real `bench.py run --quick` of all nine
 targets plus a crash level; the report must show every plot family, the verdict table with
 verdicts backed by numbers, and failing targets as such.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-GOLDEN = REPO / "tests" / "data" / "results-quick.json"
+GOLDEN = REPO / "tests" / "data" / "results-golden.json"
 FAMILIES = {"latency", "ttfb", "completion", "bystander", "rss-timeline", "throughput", "memory"}
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which(
     "google-chrome")
