@@ -63,7 +63,11 @@ def _options(parser):
 @events.test_start.add_listener
 def _open_samples(environment, **_):
     global _writer
+    from locust.runners import MasterRunner
+
     folder = environment.parsed_options.samples_dir
+    if isinstance(environment.runner, MasterRunner):
+        return  # with --processes N the master runs no users: its workers write the samples
     if folder and _writer is None:
         _writer = SampleWriter(folder)
 

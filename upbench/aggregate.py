@@ -48,6 +48,15 @@ def measurement_window(samples: list[dict], duration: float, warmup: float) -> l
     return inside or samples
 
 
+def busy_window(samples: list[dict], warmup: float) -> tuple[float, float] | None:
+    """From the end of warm-up to the last response: when the processes were under load."""
+    starts = [s["start"] for s in samples if s["start"] is not None]
+    ends = [s["end"] for s in samples if s["end"] is not None]
+    if not starts or not ends:
+        return None
+    return min(starts) + warmup, max(ends)
+
+
 def error_kind(sample: dict) -> str:
     err = sample["error"] or f"http {sample['status']}"
     return err.split(":")[0].strip()

@@ -35,6 +35,8 @@ def config_from_args(args) -> RunConfig:
 
     def pick(name: str) -> str:
         value = getattr(args, name)
+        if value is None and name == "scenarios" and args.url:
+            return "upload"  # anyone's endpoint: no /health, no tus unless asked for
         return plan[name] if value is None else value
 
     try:

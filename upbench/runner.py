@@ -196,13 +196,12 @@ def _measure(spec: LoadSpec, config: RunConfig, server_pids, storage: Storage | 
         reason = (log_tail(log, 1) or "no output").strip()
         result["errors"] = {f"load generator failed (exit {code}): {reason}": 1}
     server, client = sampler.series["server"], sampler.series["client"]
-    result["server"] = server.summary() if storage is not None else None
+    window = aggregate.busy_window(samples, config.warmup)
+    result["server"] = server.summary(window) if storage is not None else None
     # Redis, the S3 endpoint: infrastructure, reported apart from the pattern's own processes
-    result["services"] = sampler.series["services"].summary() if "services" in groups else None
-    client_summary = client.summary()
-    cpu = client_summary.get("cpu_mean_pct") or 0.0
-    client_summary["saturated"] = cpu >= SATURATED_PCT * max(spec.processes, 1)
-    result["client"] = client_summary
+    result["services"] = (sampler.series["services"].summary(window) if "services" in groups
+                          else None)
+    result["client"] = client_summary(client.summary(window), spec.processes)
     result["timeline"] = _timeline(server)
     if disrupt:
         result["crash"] = disrupt[1]
@@ -210,6 +209,14 @@ def _measure(spec: LoadSpec, config: RunConfig, server_pids, storage: Storage | 
     if storage is not None:
         storage.clean()
     return result
+
+
+def client_summary(summary: dict, processes: int) -> dict:
+    """The load generator's own cost. Each Locust process runs on one core (gevent), so near
+    100 % per process means the generator, not the server, set the pace."""
+    cpu = summary.get("cpu_mean_pct") or 0.0
+    return {**summary, "processes": processes,
+            "saturated": cpu >= SATURATED_PCT * processes}
 
 
 def _timeline(series, points: int = 120) -> dict:

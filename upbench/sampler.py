@@ -20,13 +20,21 @@ class Series:
     rss_mb: list[float] = field(default_factory=list)
     cpu_pct: list[float] = field(default_factory=list)
 
-    def summary(self) -> dict:
+    def summary(self, window: tuple[float, float] | None = None) -> dict:
+        """Peak RSS over the whole series; means over `window` (the measured part of a level)
+        when given, so start-up and shutdown do not dilute them."""
         if not self.t:
-            return {"rss_peak_mb": None, "rss_mean_mb": None, "cpu_mean_pct": None, "samples": 0}
+            return {"rss_peak_mb": None, "rss_mean_mb": None, "cpu_mean_pct": None,
+                    "cpu_peak_pct": None, "samples": 0}
         # CPU% needs two readings: the first one of each process is 0, so skip the first tick.
-        cpu = self.cpu_pct[1:] or self.cpu_pct
+        idx = range(1, len(self.t)) if len(self.t) > 1 else range(len(self.t))
+        if window:
+            inside = [i for i in idx if window[0] <= self.t[i] <= window[1]]
+            idx = inside or idx
+        cpu = [self.cpu_pct[i] for i in idx]
+        rss = [self.rss_mb[i] for i in idx]
         return {"rss_peak_mb": round(max(self.rss_mb), 1),
-                "rss_mean_mb": round(sum(self.rss_mb) / len(self.rss_mb), 1),
+                "rss_mean_mb": round(sum(rss) / len(rss), 1),
                 "cpu_mean_pct": round(sum(cpu) / len(cpu), 1),
                 "cpu_peak_pct": round(max(cpu), 1),
                 "samples": len(self.t)}

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Is upbench's load generator as fast as wrk at uploading? (issue: "never the bottleneck")
+
+    python benchmarks/wrk_compare.py [--sizes 1MiB,1KiB] [--users 8] [--duration 10s] [--rounds 3]
+
+Starts a plain WSGI sink (benchmarks/sink.py on gunicorn, 2 sync workers — the targets'
+default capacity) on 127.0.0.1, then alternates, round after round, `wrk` (1 thread, N
+connections, POSTing a body of the size) and upbench's own pipeline (`bench.py run --url`:
+Locust, N users, multipart uploads of the size, raw samples). Prints each round's uploads/s
+and the median ratio upbench/wrk. Both share the machine with the sink, so a generator that
+burns less CPU leaves more to the server: that is the point of the comparison.
+Needs `wrk` (apt-get install wrk); says so and exits 0 when it is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from upbench import processes  # noqa: E402
+from upbench.server import free_port, wait_ready  # noqa: E402
+from upbench.units import format_size, parse_duration, parse_size  # noqa: E402
+
+LUA = """wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/octet-stream"
+wrk.body = string.rep("u", {size})
+"""
+
+
+def run_wrk(url: str, size: int, users: int, duration: float, tmp: Path) -> float:
+    script = tmp / f"post-{size}.lua"
+    script.write_text(LUA.format(size=size))
+    out = subprocess.run(["wrk", "-t", "1", "-c", str(users), "-d", f"{int(duration)}s",
+                          "-s", str(script), url], capture_output=True, text=True, check=True)
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out.stdout).group(1))
+
+
+def run_upbench(url: str, size: int, users: int, duration: float, tmp: Path) -> dict:
+    out = tmp / f"upbench-{size}-{next(_runs)}"
+    subprocess.run([sys.executable, "bench.py", "run", "--url", url, "--name", "sink",
+                    "--scenarios", "upload", "--sizes", str(size), "--users", str(users),
+                    "--duration", f"{duration:g}s", "--warmup", "2s", "--out", str(out),
+                    "--quiet"], cwd=REPO, check=True, capture_output=True)
+    [result] = json.loads((out / "results.json").read_text())["results"]
+    return result
+
+
+_runs = iter(range(10**6))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1MiB,1KiB")
+    parser.add_argument("--users", type=int, default=8)
+    parser.add_argument("--duration", default="10s")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is not installed (apt-get install wrk): nothing to compare against")
+        return 0
+    duration = parse_duration(args.duration)
+    processes.install_handlers()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/upload"
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        sink = processes.start([sys.executable, "-m", "gunicorn", "benchmarks.sink:app",
+                                "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                                "--log-level", "warning"], cwd=REPO, log=tmp / "sink.log")
+        try:
+            wait_ready(f"http://127.0.0.1:{port}", sink, tmp / "sink.log")
+            for size in (parse_size(s) for s in args.sizes.split(",")):
+                ratios = []
+                print(f"\n{format_size(size)} uploads, {args.users} concurrent, "
+                      f"{duration:g}s per run")
+                print(f"{'round':>5} {'wrk req/s':>10} {'upbench req/s':>14} {'ratio':>6} "
+                      f"{'upbench CPU %':>14}")
+                for i in range(1, args.rounds + 1):
+                    wrk_rps = run_wrk(url, size, args.users, duration, tmp)
+                    ours = run_upbench(url, size, args.users, duration, tmp)
+                    ratio = ours["throughput"]["rps"] / wrk_rps
+                    ratios.append(ratio)
+                    print(f"{i:>5} {wrk_rps:>10.1f} {ours['throughput']['rps']:>14.1f} "
+                          f"{ratio:>6.2f} {ours['client']['cpu_mean_pct']:>14.0f}"
+                          + ("  (generator saturated)" if ours["client"]["saturated"] else ""))
+                print(f"median ratio upbench/wrk at {format_size(size)}: "
+                      f"{statistics.median(ratios):.2f}")
+        finally:
+            processes.stop(sink)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
