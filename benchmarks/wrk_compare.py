@@ -24,12 +24,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from upbench import processes
+from upbench.server import free_port, wait_ready
+from upbench.units import format_size, parse_duration, parse_size
 
-from upbench import processes  # noqa: E402
-from upbench.server import free_port, wait_ready  # noqa: E402
-from upbench.units import format_size, parse_duration, parse_size  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 LUA = """wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/octet-stream"

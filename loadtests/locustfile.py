@@ -12,6 +12,5 @@ try:
 except ImportError:  # run from a plain checkout: make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from loadtests.scenarios import (  # noqa: E402,F401
-    BystanderUser, SlowUploadUser, TusUploadUser, UploadUser)
-from loadtests import webui_tab  # noqa: E402,F401  (the upbench tab of the web UI)
+from loadtests import webui_tab  # noqa: F401  (the upbench tab of the web UI)
+from loadtests.scenarios import BystanderUser, SlowUploadUser, TusUploadUser, UploadUser  # noqa: F401

@@ -31,7 +31,7 @@ class Payload:
 
     @staticmethod
     @functools.lru_cache(maxsize=16)
-    def shared(size: int) -> "Payload":
+    def shared(size: int) -> Payload:
         return Payload(size)
 
     def unique(self) -> Body:

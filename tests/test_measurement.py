@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import wait_until
 from upbench import processes
 from upbench.server import free_port
-from tests.conftest import wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 TIMED = REPO / "tests" / "apps" / "timed_server.py"

@@ -11,10 +11,10 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.conftest import wait_until
 from upbench.registry import Target
 from upbench.server import ServerOptions, serve
 from upbench.verify import Endpoint, verify
-from tests.conftest import wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -43,9 +43,8 @@ def test_verify_catches_a_lying_server(tmp_path):
 def test_a_target_that_cannot_start_is_reported(tmp_path):
     broken = Target(name="broken", seeds=(), summary="import error", app="tests.apps.nope:app")
     from upbench.server import StartError
-    with pytest.raises(StartError, match="exited"):
-        with serve(broken, ServerOptions(), tmp_path):
-            pass
+    with pytest.raises(StartError, match="exited"), serve(broken, ServerOptions(), tmp_path):
+        pass
 
 
 @pytest.mark.parametrize("args, message", [

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import psutil
 
-from upbench.server import free_port
 from tests.conftest import wait_until
+from upbench.server import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 

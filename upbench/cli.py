@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from upbench import processes
 from upbench.units import parse_size
@@ -46,6 +46,8 @@ def build_parser() -> Parser:
     run.add_argument("--workers", type=int, default=2, help="server worker processes")
     run.add_argument("--worker-class", default=None, help="override the gunicorn worker class")
     run.add_argument("--processes", type=int, default=1, help="Locust processes generating load")
+    run.add_argument("--pin", choices=("auto", "on", "off"), default="auto",
+                     help="pin generator and target to disjoint CPUs (auto: with >= 4 CPUs)")
     run.add_argument("--max-upload", default="1GiB", help="server upload limit")
     run.add_argument("--bandwidth", default="1MB", help="per-user bytes/s of the slow scenario")
     run.add_argument("--chunk-size", default="5MB", help="tus PATCH size (resumable scenario)")
@@ -145,8 +147,8 @@ def cmd_verify(args, argv) -> int:
 
 
 def cmd_serve(args, argv) -> int:
-    from upbench.server import ServerOptions, StartError, serve
     from targets.common.work import Work
+    from upbench.server import ServerOptions, StartError, serve
 
     [target] = _select(args.target)
     try:

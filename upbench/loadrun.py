@@ -33,6 +33,7 @@ class LoadSpec:
     drop_rate: float = 0.2
     poll_timeout: float = 60.0
     processes: int = 1
+    cpus: frozenset[int] | None = None   # pin the generator (upbench.pinning)
 
 
 def locust_command(spec: LoadSpec) -> list[str]:
@@ -45,12 +46,14 @@ def locust_command(spec: LoadSpec) -> list[str]:
         users += BYSTANDERS
     cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
            "--host", spec.base_url, "--users", str(users), "--spawn-rate", str(users),
-           "--run-time", f"{math.ceil(spec.duration)}s",  # Locust counts whole seconds "--stop-timeout", f"{STOP_GRACE_S:g}",
+           "--run-time", f"{math.ceil(spec.duration)}s",  # Locust counts whole seconds
+           "--stop-timeout", f"{STOP_GRACE_S:g}",
            "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
            "--upload-size", str(spec.size), "--upload-path", spec.upload_path,
            "--status-path", spec.status_path, "--bandwidth", str(spec.bandwidth),
            "--user-rate", f"{user_rate:g}", "--chunk-size", str(spec.chunk_size),
-           "--drop-rate", f"{spec.drop_rate:g}", "--poll-timeout", f"{spec.poll_timeout:g}",
+           "--drop-rate", f"{spec.drop_rate:g}",
+           "--poll-timeout", f"{spec.poll_timeout:g}",
            "--target-name", spec.target_name, "--samples-dir", str(spec.samples_dir)]
     if spec.processes > 1:
         cmd += ["--processes", str(spec.processes)]
@@ -61,10 +64,13 @@ class LocustRun:
     """A started Locust process; `pids` feeds the client-side sampler."""
 
     def __init__(self, spec: LoadSpec, log: Path):
+        # A re-used --out folder must not mix an earlier run's samples into this level.
+        for old in spec.samples_dir.glob("samples-*.csv"):
+            old.unlink()
         spec.samples_dir.mkdir(parents=True, exist_ok=True)
         self.spec = spec
         self.log = log
-        self.proc = processes.start(locust_command(spec), log=log)
+        self.proc = processes.start(locust_command(spec), log=log, cpus=spec.cpus)
 
     @property
     def pids(self) -> list[int]:

@@ -84,7 +84,7 @@ def config_from_args(args) -> RunConfig:
         targets = tuple(t.name for t in _select(args.targets))
     return RunConfig(targets=targets, stages=stages,
                      duration=duration, warmup=warmup, work=args.work, workers=args.workers,
-                     worker_class=args.worker_class, processes=args.processes,
+                     worker_class=args.worker_class, processes=args.processes, pin=args.pin,
                      max_upload=max_upload, bandwidth=bandwidth, chunk_size=chunk_size,
                      drop_rate=args.drop_rate, url=args.url, name=args.name,
                      out=Path(args.out).resolve() if args.out else None, quiet=args.quiet)

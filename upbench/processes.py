@@ -22,20 +22,25 @@ _live: dict[int, subprocess.Popen] = {}
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass  # not Linux: the atexit/signal path still applies
+def _child_setup(cpus: frozenset[int] | None):
+    def setup() -> None:
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        except OSError:
+            pass  # not Linux: the atexit/signal path still applies
+        if cpus:
+            os.sched_setaffinity(0, cpus)  # inherited by every process it starts
+    return setup
 
 
 def start(cmd: list[str], *, env: dict[str, str] | None = None, cwd: str | Path | None = None,
-          log: Path | None = None) -> subprocess.Popen:
+          log: Path | None = None, cpus: frozenset[int] | None = None) -> subprocess.Popen:
+    """Start `cmd` in a session of its own, optionally pinned to `cpus`."""
     out = open(log, "ab") if log else subprocess.DEVNULL
     try:
         proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True,
-                                preexec_fn=_die_with_parent)
+                                preexec_fn=_child_setup(cpus))
     finally:
         if log:
             out.close()

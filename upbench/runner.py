@@ -7,20 +7,18 @@ integrity check + clean-up -> stop target. Then aggregate, write results.json, r
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 from loadtests.catalog import SCENARIOS
 from loadtests.samples import read_samples
-from upbench import aggregate, integrity, processes, registry, results
+from upbench import aggregate, integrity, pinning, registry, results
 from upbench.config import LoadLevel, RunConfig
 from upbench.loadrun import LoadSpec, LocustRun
 from upbench.progress import Progress
 from upbench.registry import Target
 from upbench.sampler import TreeSampler
-from upbench.storage import Storage
 from upbench.server import RunningTarget, ServerOptions, StartError, serve
+from upbench.storage import Storage
 from upbench.units import format_size
 from upbench.verify import Endpoint, verify
 
@@ -36,13 +34,16 @@ def run(config: RunConfig, argv: list[str]) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     doc = results.skeleton(run_id, ["python", "bench.py", *argv], config.as_dict())
     targets = [] if config.url else registry.select(",".join(config.targets))
+    cpus = pinning.plan(config.pin, config.processes)
+    doc["pinning"] = cpus.as_dict()
     steps = _plan(config, targets)
     progress = Progress(len(steps) or 1, config.duration + 4, config.quiet)
 
     if config.url:
-        _run_external(config, out, doc, progress)
+        _run_external(config, out, doc, progress, cpus)
     for target in targets:
-        _run_target(target, [s for s in steps if s[0] == target.name], config, out, doc, progress)
+        _run_target(target, [s for s in steps if s[0] == target.name], config, out, doc, progress,
+                    cpus)
         results.write(doc, out / "results.json")  # partial results survive a later failure
 
     from upbench import findings, verdicts
@@ -67,9 +68,9 @@ def _plan(config: RunConfig, targets: list[Target]) -> list[tuple]:
 
 
 def _run_target(target: Target, steps: list[tuple], config: RunConfig, out: Path, doc: dict,
-                progress: Progress) -> None:
+                progress: Progress, cpus: pinning.CpuPlan) -> None:
     options = ServerOptions(workers=config.workers, worker_class=config.worker_class,
-                            max_upload=config.max_upload, work=config.work)
+                            max_upload=config.max_upload, work=config.work, cpus=cpus.target)
     progress.info(f"{target.name}: starting")
     try:
         with serve(target, options, out / "logs") as running:
@@ -83,7 +84,7 @@ def _run_target(target: Target, steps: list[tuple], config: RunConfig, out: Path
             running.storage.clean()
             for _, scenario, size, level in steps:
                 progress.step(f"{target.name} · {scenario} · {format_size(size)} · {level.label}")
-                result = run_level(running, scenario, size, level, config, out)
+                result = run_level(running, scenario, size, level, config, out, cpus.client)
                 doc["results"].append(result)
                 progress.info(_one_line(result))
     except StartError as exc:
@@ -93,7 +94,8 @@ def _run_target(target: Target, steps: list[tuple], config: RunConfig, out: Path
             {"name": "start", "ok": False, "detail": str(exc)}]})
 
 
-def _run_external(config: RunConfig, out: Path, doc: dict, progress: Progress) -> None:
+def _run_external(config: RunConfig, out: Path, doc: dict, progress: Progress,
+                  cpus: pinning.CpuPlan) -> None:
     """`--url`: anyone's endpoint. No /health, no status endpoint, no disk: those parts are
     skipped and the result says so."""
     from urllib.parse import urlsplit
@@ -118,8 +120,9 @@ def _run_external(config: RunConfig, out: Path, doc: dict, progress: Progress) -
             for level in stage.levels:
                 progress.step(f"{name} · {scenario} · {format_size(size)} · {level.label}")
                 spec = _load_spec(config, base, name, scenario, size, level, out,
-                                  upload_path=endpoint.upload_path, status_path="")
-                result = _measure(spec, config, server_pids=lambda: [], storage=None)
+                                  upload_path=endpoint.upload_path, status_path="",
+                                  cpus=cpus.client)
+                result = _measure(spec, config, server_pids=list, storage=None)
                 result["notes"] = ["external endpoint: no status polling, no disk check, "
                                    "no server sampling"]
                 doc["results"].append(result)
@@ -127,10 +130,10 @@ def _run_external(config: RunConfig, out: Path, doc: dict, progress: Progress) -
 
 
 def run_level(running: RunningTarget, scenario: str, size: int, level: LoadLevel,
-              config: RunConfig, out: Path) -> dict:
+              config: RunConfig, out: Path, client_cpus: frozenset[int] | None = None) -> dict:
     upload_path = "/files/" if scenario == "resumable" else "/upload"
     spec = _load_spec(config, running.url, running.target.name, scenario, size, level, out,
-                      upload_path=upload_path)
+                      upload_path=upload_path, cpus=client_cpus)
     disrupt = _crash_midway(running, config.duration) if scenario == "crash" else None
     return _measure(spec, config, server_pids=lambda: running.app_pids,
                     storage=running.storage, disrupt=disrupt,
@@ -162,7 +165,7 @@ def _crash_midway(running: RunningTarget, duration: float):
 
 def _load_spec(config: RunConfig, base_url: str, name: str, scenario: str, size: int,
                level: LoadLevel, out: Path, upload_path: str = "/upload",
-               status_path: str = "/uploads/{id}") -> LoadSpec:
+               status_path: str = "/uploads/{id}", cpus: frozenset[int] | None = None) -> LoadSpec:
     label = f"{scenario}-{format_size(size)}-{level.label.replace(' ', '').replace('/', 'per')}"
     return LoadSpec(base_url=base_url, scenario=scenario, size=size, level=level,
                     duration=config.duration, target_name=name,
@@ -170,13 +173,14 @@ def _load_spec(config: RunConfig, base_url: str, name: str, scenario: str, size:
                     status_path=status_path, bandwidth=config.bandwidth,
                     chunk_size=config.chunk_size, drop_rate=config.drop_rate,
                     poll_timeout=CRASH_POLL_TIMEOUT_S if scenario == "crash" else 60.0,
-                    processes=config.processes)
+                    processes=config.processes, cpus=cpus)
 
 
 def _measure(spec: LoadSpec, config: RunConfig, server_pids, storage: Storage | None,
              disrupt=None, service_pids=None) -> dict:
-    log = spec.samples_dir / "locust.log"
     spec.samples_dir.mkdir(parents=True, exist_ok=True)
+    log = spec.samples_dir / "locust.log"
+    log.unlink(missing_ok=True)
     locust = LocustRun(spec, log)
     groups = {"server": server_pids, "client": lambda: locust.pids}
     if service_pids and service_pids() is not None:

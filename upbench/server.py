@@ -14,10 +14,10 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from upbench import processes, services
 from upbench.registry import Target
@@ -39,6 +39,7 @@ class ServerOptions:
     work: str = "sha256"
     port: int | None = None           # None: a free port
     data_dir: Path | None = None      # None: a fresh temporary folder, removed afterwards
+    cpus: frozenset[int] | None = None  # pin the target's processes (see upbench.pinning)
 
 
 @dataclass
@@ -49,6 +50,7 @@ class RunningTarget:
     log: Path
     env: dict[str, str]
     server_cmd: list[str]
+    cpus: frozenset[int] | None = None
     procs: list = field(default_factory=list)     # every process of the target (for sampling)
     services: list = field(default_factory=list)  # of those, the helper services
     restart: Callable[[], None] | None = None     # crash_and_restart(), bound by serve()
@@ -108,7 +110,7 @@ def serve(target: Target, options: ServerOptions, log_dir: Path) -> Iterator[Run
                "UPBENCH_DATA_DIR": str(data_dir), "UPBENCH_MAX_UPLOAD": str(options.max_upload),
                "UPBENCH_WORK": options.work}
         running = RunningTarget(target, f"http://127.0.0.1:{port}", data_dir, log, env,
-                                server_command(target, options, port))
+                                server_command(target, options, port), options.cpus)
 
         def start_app() -> None:
             start_server(running, stack)
@@ -126,7 +128,8 @@ def serve(target: Target, options: ServerOptions, log_dir: Path) -> Iterator[Run
         running.restart = crash_and_restart
         try:
             for name in target.services:  # e.g. redis, an S3 endpoint: up before the app
-                procs, extra_env = services.start_service(name, data_dir, log_dir, stack)
+                procs, extra_env = services.start_service(name, data_dir, log_dir, stack,
+                                                          options.cpus)
                 running.services.extend(procs)
                 env.update(extra_env)
             running.procs.extend(running.services)
@@ -140,7 +143,8 @@ def serve(target: Target, options: ServerOptions, log_dir: Path) -> Iterator[Run
 
 def start_server(running: RunningTarget, stack: ExitStack) -> None:
     """(Re)start the server process of a running target and wait until it answers."""
-    proc = processes.start(running.server_cmd, env=running.env, cwd=REPO, log=running.log)
+    proc = processes.start(running.server_cmd, env=running.env, cwd=REPO, log=running.log,
+                           cpus=running.cpus)
     stack.callback(processes.stop, proc)
     running.procs.append(proc)
     wait_ready(running.url, proc, running.log)

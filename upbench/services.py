@@ -28,9 +28,9 @@ class ServiceError(RuntimeError):
     pass
 
 
-def start_service(name: str, data_dir: Path, log_dir: Path, stack: ExitStack):
+def start_service(name: str, data_dir: Path, log_dir: Path, stack: ExitStack, cpus=None):
     """Returns (processes, env additions for the target)."""
-    return SERVICES[name](data_dir, log_dir, stack)
+    return SERVICES[name](data_dir, log_dir, stack, cpus)
 
 
 def start_sidecar(name: str, env: dict, options, log: Path, stack: ExitStack, port: int):
@@ -39,7 +39,7 @@ def start_sidecar(name: str, env: dict, options, log: Path, stack: ExitStack, po
 
 # --- redis ------------------------------------------------------------------------------------
 
-def redis(data_dir: Path, log_dir: Path, stack: ExitStack):
+def redis(data_dir: Path, log_dir: Path, stack: ExitStack, cpus=None):
     # A queue of its own per run: a shared REDIS_URL must not mix runs' tasks.
     queue = {"UPBENCH_QUEUE": f"upbench-{os.getpid()}-{data_dir.name}"}
     if os.environ.get("REDIS_URL"):
@@ -51,7 +51,8 @@ def redis(data_dir: Path, log_dir: Path, stack: ExitStack):
     port = free_port()
     proc = processes.start([redis_server, "--port", str(port), "--bind", "127.0.0.1",
                             "--save", "", "--appendonly", "no", "--daemonize", "no",
-                            "--dir", str(data_dir.parent)], log=log_dir / "redis.log")
+                            "--dir", str(data_dir.parent)], log=log_dir / "redis.log",
+                           cpus=cpus)
     stack.callback(processes.stop, proc)
     url = f"redis://127.0.0.1:{port}/0"
     _wait(lambda: _redis_ping(url), proc, log_dir / "redis.log", "redis")
@@ -77,7 +78,7 @@ def celery_worker(env: dict, options, log: Path, stack: ExitStack, port: int):
            "--hostname", f"upbench-{port}@%h", "--queues", env.get("UPBENCH_QUEUE", "upbench")]
     from upbench.server import REPO
 
-    proc = processes.start(cmd, env=env, cwd=REPO, log=log)
+    proc = processes.start(cmd, env=env, cwd=REPO, log=log, cpus=options.cpus)
     stack.callback(processes.stop, proc)
     _wait(lambda: b" ready." in _read_from(log, offset), proc, log, "celery worker")
     return [proc]
@@ -113,7 +114,7 @@ SIDECARS = {"celery-worker": celery_worker}
 S3_BUCKET = "upbench"
 
 
-def s3(data_dir: Path, log_dir: Path, stack: ExitStack):
+def s3(data_dir: Path, log_dir: Path, stack: ExitStack, cpus=None):
     """moto's S3 server, objects over 64 KiB in temporary files rather than RAM
     (MOTO_S3_DEFAULT_KEY_BUFFER_SIZE; its default, ~5 MB, kept a 1 MB-upload run's objects in
     memory: 1 GB RSS after 640 uploads). It still assembles a multipart object in memory when
@@ -130,7 +131,7 @@ def s3(data_dir: Path, log_dir: Path, stack: ExitStack):
            "TMPDIR": str(data_dir.parent)}
     log = log_dir / "s3.log"
     proc = processes.start([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
-                            str(port)], env=env, log=log)
+                            str(port)], env=env, log=log, cpus=cpus)
     stack.callback(processes.stop, proc)
     endpoint = f"http://127.0.0.1:{port}"
     _wait(lambda: _s3_bucket(endpoint, bucket), proc, log, "S3 endpoint")

@@ -6,7 +6,7 @@ lacks the data (a target or scenario was not part of it). Evidence always carrie
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from upbench.units import format_size
 

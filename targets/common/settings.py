@@ -23,7 +23,7 @@ class Settings:
     work: Work
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         data_dir = Path(os.environ.get("UPBENCH_DATA_DIR")
                         or Path(tempfile.gettempdir()) / "upbench-uploads")
         data_dir.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ class Work:
     ms: float = 0.0
 
     @classmethod
-    def parse(cls, text: str) -> "Work":
+    def parse(cls, text: str) -> Work:
         kind, _, arg = text.strip().partition(":")
         if kind not in KINDS:
             raise ValueError(f"bad work {text!r}: use none, sha256, cpu:MS or sleep:MS")
