@@ -33,7 +33,7 @@ def test_verify_passes_for_the_skeleton_targets():
 def test_verify_catches_a_lying_server(tmp_path):
     liar = Target(name="liar", seeds=(), summary="wrong digests", app="tests.apps.liar:app")
     with serve(liar, ServerOptions(), tmp_path) as running:
-        result = verify("liar", Endpoint(running.url, storage=running.storage))
+        result = verify("liar", Endpoint.of(running))
     failed = {c["name"] for c in result["checks"] if not c["ok"]}
     assert not result["ok"]
     assert "upload 1024 B: sha256" in failed and "upload 1024 B: bytes echoed" in failed

@@ -25,10 +25,6 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _csv(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
 def build_parser() -> Parser:
     parser = Parser(prog="bench.py", description="Benchmark how Python web apps take uploads.")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
@@ -133,7 +129,7 @@ def cmd_verify(args, argv) -> int:
         for target in targets:
             try:
                 with serve(target, ServerOptions(), logs) as running:
-                    result = verify(target.name, Endpoint(running.url, storage=running.storage))
+                    result = verify(target.name, Endpoint.of(running))
             except StartError as exc:
                 result = {"target": target.name, "ok": False,
                           "checks": [{"name": "start", "ok": False, "detail": str(exc)}]}

@@ -71,7 +71,7 @@ def _data_loss(doc: dict) -> str:
                 f"{r['target']} lost {r['integrity']['lost']} and corrupted "
                 f"{r['integrity']['corrupt']} acknowledged uploads ({r['scenario']})" for r in lost)
         return ("Data loss: none of the acknowledged uploads was lost or corrupt; a crash was "
-                "not part of this run (`--scenarios crash` tests that).")
+                "not part of this run (--scenarios crash tests that).")
     parts = []
     for r in sorted(crash, key=lambda r: -r["integrity"]["lost"]):
         i = r["integrity"]
@@ -83,7 +83,9 @@ def _data_loss(doc: dict) -> str:
 
 def _load(r: dict) -> str:
     load = r["load"]
-    return f"{load['users']} users" if load["model"] == "closed" else f"{load['rate']:g}/s"
+    if load["model"] != "closed":
+        return f"{load['rate']:g}/s"
+    return f"{load['users']} user" + ("s" if load["users"] != 1 else "")
 
 
 def _bw(doc: dict) -> str:

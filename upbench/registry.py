@@ -7,7 +7,7 @@ means adding a folder, nothing else. Selection takes `a,b,-c` and fails loudly o
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 TARGETS_DIR = Path(__file__).resolve().parent.parent / "targets"
@@ -27,8 +27,11 @@ class Target:
     protocols: tuple[str, ...] = ("upload",)  # "upload" (multipart POST), "tus"
     services: tuple[str, ...] = ()  # helper services started first (see upbench.services)
     sidecars: tuple[str, ...] = ()  # extra processes of the target (see upbench.services)
-    notes: str = ""
-    folder: Path = field(default=TARGETS_DIR, compare=False)
+
+    @property
+    def answer(self) -> int:
+        """The status code of a successful `POST /upload`."""
+        return 201 if self.acknowledges == "stored" else 202
 
 
 class UnknownTarget(ValueError):
@@ -42,7 +45,7 @@ def discover() -> dict[str, Target]:
         target: Target = module.TARGET
         if target.name in found:
             raise RuntimeError(f"two targets are named {target.name!r}")
-        found[target.name] = Target(**{**target.__dict__, "folder": spec_file.parent})
+        found[target.name] = target
     return found
 
 

@@ -74,7 +74,7 @@ def _run_target(target: Target, steps: list[tuple], config: RunConfig, out: Path
     progress.info(f"{target.name}: starting")
     try:
         with serve(target, options, out / "logs") as running:
-            check = verify(target.name, Endpoint(running.url, storage=running.storage))
+            check = verify(target.name, Endpoint.of(running))
             doc["verify"].append(check)
             if not check["ok"]:
                 failed = [c["name"] for c in check["checks"] if not c["ok"]]

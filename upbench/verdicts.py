@@ -49,7 +49,10 @@ def _pairs(doc: dict, a: str, b: str, scenario: str = "upload") -> list[tuple[di
 
 def _level(r: dict) -> str:
     load = r["load"]
-    who = f"{load['users']} users" if load["model"] == "closed" else f"{load['rate']:g}/s"
+    if load["model"] == "closed":
+        who = f"{load['users']} user" + ("s" if load["users"] != 1 else "")
+    else:
+        who = f"{load['rate']:g}/s"
     return f"{format_size(r['size_bytes'])}, {who}"
 
 

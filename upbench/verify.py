@@ -28,6 +28,12 @@ class Endpoint:
     status_path: str | None = "/uploads/{id}"
     health_path: str | None = "/health"
     storage: Storage | None = None   # ours: where the target keeps the bytes
+    answer: int | None = None        # ours: 201 or 202, as the target's spec says
+
+    @classmethod
+    def of(cls, running) -> Endpoint:
+        """One of our running targets: every check applies."""
+        return cls(running.url, storage=running.storage, answer=running.target.answer)
 
 
 class Checks:
@@ -69,6 +75,9 @@ def _check_upload(checks: Checks, conn: Connection, ep: Endpoint, size: int) -> 
     if not checks.add(f"{label}: 2xx", 200 <= ex.status < 300,
                       f"-> {ex.status or ex.error} {ex.body[:120]!r}"):
         return
+    if ep.answer is not None:
+        checks.add(f"{label}: answers {ep.answer}", ex.status == ep.answer,
+                   f"-> {ex.status}, the spec says {ep.answer}")
     if ep.status_path is None:
         return  # anyone's endpoint: any 2xx is success, the body is free-form
     if not checks.add(f"{label}: reply", {"id", "bytes", "status"} <= reply.keys(),

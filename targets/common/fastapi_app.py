@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from targets.common.settings import Settings
-from targets.common.store import UploadStore, public
+from targets.common.store import UploadStore
 
 
 def create_app(title: str) -> tuple[FastAPI, Settings, UploadStore]:
@@ -33,7 +33,7 @@ def create_app(title: str) -> tuple[FastAPI, Settings, UploadStore]:
     @app.get("/uploads/{upload_id}")
     async def status(upload_id: str):
         record = store.get(upload_id)
-        return error(404, "unknown upload id") if record is None else public(record)
+        return error(404, "unknown upload id") if record is None else record
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request, exc: StarletteHTTPException):

@@ -10,7 +10,7 @@ from werkzeug.exceptions import ClientDisconnected, HTTPException
 
 from targets.common.multipart_reader import BadUpload, FilePart, boundary_of
 from targets.common.settings import Settings
-from targets.common.store import UploadStore, public, write_stream
+from targets.common.store import UploadStore, write_stream
 
 
 def create_app(name: str) -> tuple[Flask, Settings, UploadStore]:
@@ -28,7 +28,7 @@ def create_app(name: str) -> tuple[Flask, Settings, UploadStore]:
         record = store.get(upload_id)
         if record is None:
             return error(404, "unknown upload id")
-        return jsonify(public(record))
+        return jsonify(record)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -66,7 +66,7 @@ def streamed_upload(settings: Settings, store: UploadStore):
         sha256 = settings.work.run(stored.path, digest)
         record = store.save(stored, "stored", size, sha256)
         stored = None  # committed
-        return public(record), 201
+        return record, 201
     except BadUpload as exc:
         return error(400, str(exc))
     except ClientDisconnected:

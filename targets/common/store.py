@@ -90,9 +90,3 @@ def write_stream(src, path: Path, hashing: bool, chunk: int = 1 << 20) -> tuple[
             if digest:
                 digest.update(data)
     return size, digest.hexdigest() if digest else None
-
-
-def public(record: dict) -> dict:
-    """The record as the HTTP contract shows it (`updated`: when the status last changed, epoch
-    seconds — lets a client on the same clock time completion exactly)."""
-    return dict(record)

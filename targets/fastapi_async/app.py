@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from targets.common.fastapi_app import create_app, error
-from targets.common.store import Upload, public
+from targets.common.store import Upload
 
 app, settings, store = create_app(__name__)
 
@@ -48,4 +48,4 @@ async def upload(file: UploadFile, background_tasks: BackgroundTasks):
         raise
     record = store.save(stored, "accepted", size, None)
     background_tasks.add_task(heavy_processing, stored, size)
-    return JSONResponse(public(record), status_code=202)
+    return JSONResponse(record, status_code=202)

@@ -18,7 +18,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
 
 from targets.common.fastapi_app import create_app, error
-from targets.common.store import UploadStore, public
+from targets.common.store import UploadStore
 
 app, settings, store = create_app(__name__)
 
@@ -115,7 +115,7 @@ async def upload(request: Request):
                                           sink.digest.hexdigest() if sink.digest else None)
         record = store.save(sink.upload, "stored", sink.size, sha256)
         committed = True
-        return JSONResponse(public(record), status_code=201)
+        return JSONResponse(record, status_code=201)
     except MultipartParseError as exc:
         return error(400, f"malformed multipart body: {exc}")
     finally:

@@ -12,7 +12,6 @@ import asyncio
 from flask import request
 
 from targets.common.flask_app import create_app, error, file_field_problem
-from targets.common.store import public
 
 app, settings, store = create_app(__name__)
 
@@ -30,4 +29,4 @@ async def upload():
     except BaseException:
         store.discard(stored)
         raise
-    return public(store.save(stored, "stored", size, sha256)), 201
+    return store.save(stored, "stored", size, sha256), 201

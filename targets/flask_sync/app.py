@@ -9,7 +9,6 @@ sanitised filename, 400 instead of a KeyError when the field is missing.
 from flask import request
 
 from targets.common.flask_app import create_app, error, file_field_problem
-from targets.common.store import public
 
 app, settings, store = create_app(__name__)
 
@@ -27,4 +26,4 @@ def upload():
     except BaseException:
         store.discard(stored)
         raise
-    return public(store.save(stored, "stored", size, sha256)), 201
+    return store.save(stored, "stored", size, sha256), 201

@@ -14,7 +14,7 @@ import threading
 from flask import request
 
 from targets.common.flask_app import create_app, error, file_field_problem
-from targets.common.store import Upload, public
+from targets.common.store import Upload
 
 app, settings, store = create_app(__name__)
 
@@ -38,4 +38,4 @@ def upload():
     accepted = store.new(file.filename)
     record = store.save(accepted, "accepted", len(data), None)
     threading.Thread(target=save_and_work, args=(accepted, data)).start()
-    return public(record), 202
+    return record, 202

@@ -9,7 +9,6 @@ client gets 503 — it was not accepted for processing.
 from flask import request
 
 from targets.common.flask_app import create_app, error, file_field_problem
-from targets.common.store import public
 from targets.queued.tasks import process_uploaded_file
 
 app, settings, store = create_app(__name__)
@@ -33,4 +32,4 @@ def upload():
     except Exception as exc:  # broker unreachable: nothing will process it
         store.save(stored, "failed", size, None, error=f"enqueue failed: {exc}")
         return error(503, "task queue unavailable; upload not accepted")
-    return {**public(record), "task_id": stored.id}, 202
+    return {**record, "task_id": stored.id}, 202

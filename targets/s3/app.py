@@ -22,7 +22,6 @@ from werkzeug.exceptions import ClientDisconnected
 
 from targets.common.flask_app import create_app, error
 from targets.common.multipart_reader import BadUpload, FilePart, boundary_of
-from targets.common.store import public
 
 MB = 1 << 20
 TRANSFER = TransferConfig(multipart_threshold=8 * MB, multipart_chunksize=8 * MB,
@@ -69,7 +68,7 @@ def upload():
             settings.work.run(stored.path)
         record = store.save(stored, "stored", reader.size, sha256,
                             location=f"s3://{BUCKET}/{key}")
-        return public(record), 201
+        return record, 201
     except BadUpload as exc:
         return error(400, str(exc))
     except ClientDisconnected:
