@@ -35,7 +35,8 @@ def _child_setup(cpus: frozenset[int] | None):
 
 def start(cmd: list[str], *, env: dict[str, str] | None = None, cwd: str | Path | None = None,
           log: Path | None = None, cpus: frozenset[int] | None = None) -> subprocess.Popen:
-    """Start `cmd` in a session of its own, optionally pinned to `cpus`."""
+    """Start `cmd` in a session of its own, optionally pinned to `cpus`. Call it from the main
+    thread: the parent-death signal fires when the *thread* that started the child ends."""
     out = open(log, "ab") if log else subprocess.DEVNULL
     try:
         proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,

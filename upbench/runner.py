@@ -141,26 +141,23 @@ def run_level(running: RunningTarget, scenario: str, size: int, level: LoadLevel
 
 
 def _crash_midway(running: RunningTarget, duration: float):
-    """The crash scenario: half-way through the level, SIGKILL the target and restart it."""
-    import threading
+    """The crash scenario: half-way through the level, SIGKILL the target and restart it.
+
+    Runs on the main thread, on purpose: children get PR_SET_PDEATHSIG, which fires when the
+    *thread* that started them ends — a restart from a helper thread would be SIGTERMed as
+    soon as that thread returned."""
     import time
 
     report: dict = {}
 
-    def crash(started: float) -> None:
-        time.sleep(max(0.0, started + duration / 2 - time.time()))
+    def crash() -> None:
+        time.sleep(max(0.0, LOCUST_STARTUP_S + duration / 2))
         report["killed_at"] = time.time()
         running.restart()
         report["ready_at"] = time.time()
         report["downtime_s"] = round(report["ready_at"] - report["killed_at"], 3)
 
-    def start() -> threading.Thread:
-        thread = threading.Thread(target=crash, args=(time.time() + LOCUST_STARTUP_S,),
-                                  daemon=True)
-        thread.start()
-        return thread
-
-    return start, report
+    return crash, report
 
 
 def _load_spec(config: RunConfig, base_url: str, name: str, scenario: str, size: int,
@@ -186,10 +183,9 @@ def _measure(spec: LoadSpec, config: RunConfig, server_pids, storage: Storage | 
     if service_pids and service_pids() is not None:
         groups["services"] = service_pids
     with TreeSampler(groups) as sampler:
-        crasher = disrupt[0]() if disrupt else None
+        if disrupt:
+            disrupt[0]()  # blocks until the target is back
         code = locust.wait()
-        if crasher:
-            crasher.join()
     samples = read_samples(spec.samples_dir)
     result = {"target": spec.target_name, "scenario": spec.scenario, "size_bytes": spec.size,
               "load": spec.level.as_dict(), "duration_s": spec.duration}
