@@ -135,3 +135,18 @@ def test_resumable_uploads_survive_cut_connections(tmp_path):
     assert r["resume"]["completed_after_drop"] > 0
     assert r["integrity"]["lost"] == 0 and r["integrity"]["corrupt"] == 0
     assert r["integrity"]["verified"] == r["integrity"]["acknowledged"]
+
+
+def test_two_locust_processes_make_one_merged_result(tmp_path):
+    """--processes 2: Locust's own master/worker mode; each worker writes its own samples
+    file, and the level's result merges them."""
+    doc = bench_run(tmp_path, "--targets", "fastapi-stream", "--scenarios", "upload", "--sizes",
+                    "16KB", "--users", "4", "--duration", "3s", "--warmup", "0",
+                    "--processes", "2")
+    [r] = doc["results"]
+    files = list((tmp_path / "run" / "samples").rglob("samples-*.csv"))
+    assert len(files) == 2  # one per worker process, none from the master
+    per_file = [sum(1 for _ in open(f)) - 1 for f in files]
+    assert all(n > 0 for n in per_file)
+    assert r["integrity"]["acknowledged"] == sum(per_file)
+    assert r["client"]["processes"] == 2 and r["failures"] == 0

@@ -56,16 +56,22 @@ def _level(r: dict) -> str:
     return f"{format_size(r['size_bytes'])}, {who}"
 
 
-def _rss_growth(doc: dict, target: str) -> tuple[float, float, dict, dict] | None:
-    """RSS peak at the largest size minus at the smallest (MB), and that size span (MB)."""
+def _rss_growth(doc: dict, target: str):
+    """(RSS peak growth MB, size growth MB, smallest, largest result, users) from the smallest
+    to the largest upload size; None when the run cannot tell (one size, or too little data in
+    flight for memory to show it)."""
     rs = [r for r in doc["results"] if r["target"] == target and r.get("server")
           and r["server"].get("rss_peak_mb") is not None]
     if len({r["size_bytes"] for r in rs}) < 2:
         return None
     small = min(rs, key=lambda r: (r["size_bytes"], r["server"]["rss_peak_mb"]))
     big = max(rs, key=lambda r: (r["size_bytes"], r["server"]["rss_peak_mb"]))
-    return (big["server"]["rss_peak_mb"] - small["server"]["rss_peak_mb"],
-            (big["size_bytes"] - small["size_bytes"]) / 1e6, small, big)
+    span = (big["size_bytes"] - small["size_bytes"]) / 1e6
+    users = max(big["load"]["users"] or 1, 1)
+    if span * users < MIN_SIGNAL_MB:
+        return None
+    return (big["server"]["rss_peak_mb"] - small["server"]["rss_peak_mb"], span, small, big,
+            users)
 
 
 # --- the claims -------------------------------------------------------------------------------
@@ -75,10 +81,7 @@ def streaming_memory(doc):
     growth = _rss_growth(doc, "flask-stream")
     if growth is None:
         return None
-    delta, span, small, big = growth
-    users = max(big["load"]["users"] or 1, 1)
-    if span * users < MIN_SIGNAL_MB:
-        return None
+    delta, span, small, big, users = growth
     holds = delta < max(0.1 * span * users, 20)
     return holds, (f"flask-stream RSS peak {small['server']['rss_peak_mb']:.0f} MB at "
                    f"{format_size(small['size_bytes'])} vs {big['server']['rss_peak_mb']:.0f} MB "
@@ -91,10 +94,7 @@ def basic_upload_memory(doc):
     growth = _rss_growth(doc, "flask-sync")
     if growth is None:
         return None
-    delta, span, small, big = growth
-    users = max(big["load"]["users"] or 1, 1)
-    if span * users < MIN_SIGNAL_MB:
-        return None
+    delta, span, _, big, users = growth
     holds = delta >= 0.5 * span * users
     return holds, (f"flask-sync RSS peak +{delta:.0f} MB when each of {users} concurrent "
                    f"uploads grew by {span:.0f} MB (Werkzeug spools bodies over 500 KB to a "
