@@ -113,7 +113,7 @@ def cmd_run(args, argv) -> int:
 
     config = config_from_args(args)
     out = runner.run(config, argv)
-    from upbench.summary import print_summary
+    from upbench.terminal import print_summary
     print_summary(out / "results.json", quiet=config.quiet)
     print(out)
     return EXIT_OK

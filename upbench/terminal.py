@@ -1,4 +1,4 @@
-"""The compact table printed at the end of a run (from results.json, like the report)."""
+"""The compact table printed at the end of a run (read back from results.json, like the report)."""
 
 from __future__ import annotations
 
