@@ -46,10 +46,12 @@ def run_wrk(url: str, size: int, users: int, duration: float, tmp: Path) -> floa
 
 def run_upbench(url: str, size: int, users: int, duration: float, tmp: Path) -> dict:
     out = tmp / f"upbench-{size}-{next(_runs)}"
-    subprocess.run([sys.executable, "bench.py", "run", "--url", url, "--name", "sink",
-                    "--scenarios", "upload", "--sizes", str(size), "--users", str(users),
-                    "--duration", f"{duration:g}s", "--warmup", "2s", "--out", str(out),
-                    "--quiet"], cwd=REPO, check=True, capture_output=True)
+    run = subprocess.run([sys.executable, "bench.py", "run", "--url", url, "--name", "sink",
+                          "--scenarios", "upload", "--sizes", str(size), "--users", str(users),
+                          "--duration", f"{duration:g}s", "--warmup", "2s", "--out", str(out),
+                          "--quiet"], cwd=REPO, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise SystemExit(f"bench.py run failed (exit {run.returncode}):\n{run.stderr[-2000:]}")
     [result] = json.loads((out / "results.json").read_text())["results"]
     return result
 

@@ -4,6 +4,7 @@ parsed once into frozen config objects. Usage errors: one line on stderr, exit 2
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -116,7 +117,9 @@ def cmd_run(args, argv) -> int:
     from upbench.terminal import print_summary
     print_summary(out / "results.json", quiet=config.quiet)
     print(out)
-    return EXIT_OK
+    failed = [v["target"] for v in json.loads((out / "results.json").read_text())["verify"]
+              if not v["ok"]]
+    return EXIT_FAILED if failed else EXIT_OK  # the report is written either way
 
 
 def cmd_verify(args, argv) -> int:
