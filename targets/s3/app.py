@@ -3,8 +3,10 @@
 The seed passes `request.files['file']`, i.e. a body Werkzeug has already spooled; here the
 file part is streamed from `request.stream` (the incremental parser of flask-stream) into
 `upload_fileobj`, hashing on the way. What `upload_fileobj` buffers is set, not left to the
-defaults (8 MB parts x 10 threads, up to ~80 MB per upload): 8 MB parts, 2 threads, so about
-24 MB per upload in flight at most. The object key is `<id>/<sanitised name>`; the record in
+defaults: a non-seekable stream is read into memory part by part, up to
+`max_in_memory_upload_chunks` (10) parts of 8 MB queued plus those in flight on 10 threads.
+Here: 8 MB parts, 2 threads, 2 parts buffered, so a few tens of MB per upload at most (and
+see HashingReader for how a short read makes it hold the whole upload instead). The object key is `<id>/<sanitised name>`; the record in
 the data dir says where the bytes are (`location`), so `GET /uploads/<id>` works as elsewhere.
 
 Endpoint: `UPBENCH_S3_ENDPOINT` + `UPBENCH_S3_BUCKET` and the usual AWS_* credentials (the
@@ -25,7 +27,8 @@ from targets.common.multipart_reader import BadUpload, FilePart, boundary_of
 
 MB = 1 << 20
 TRANSFER = TransferConfig(multipart_threshold=8 * MB, multipart_chunksize=8 * MB,
-                          max_concurrency=2, max_io_queue=2)
+                          max_concurrency=2)
+TRANSFER.max_in_memory_upload_chunks = 2  # an s3transfer setting boto3's constructor doesn't take
 BUCKET = os.environ.get("UPBENCH_S3_BUCKET", "upbench")
 
 app, settings, store = create_app(__name__)
@@ -33,7 +36,12 @@ s3 = boto3.client("s3", endpoint_url=os.environ.get("UPBENCH_S3_ENDPOINT") or No
 
 
 class HashingReader:
-    """A read()-able view of the file part that counts and hashes what boto3 pulls."""
+    """A read()-able view of the file part that counts and hashes what boto3 pulls.
+
+    Reads are *filled*: s3transfer probes a non-seekable stream with one read of
+    `multipart_threshold` bytes and takes a short answer to mean "that is all there is" — it
+    then reads the rest with `read()` into memory for a single PUT (a 256 MB upload held
+    whole, ~1 GB RSS at 4 concurrent uploads, before this was filled)."""
 
     def __init__(self, src):
         self.src = src
@@ -41,7 +49,14 @@ class HashingReader:
         self.digest = hashlib.sha256()
 
     def read(self, n: int = -1) -> bytes:
-        data = self.src.read(n)
+        if n is None or n < 0:
+            data = self.src.read()
+        else:
+            parts = []
+            while n > 0 and (chunk := self.src.read(n)):
+                parts.append(chunk)
+                n -= len(chunk)
+            data = b"".join(parts)
         self.size += len(data)
         self.digest.update(data)
         return data
