@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import wait_until
+from tests.conftest import interrupt_and_check_tree, wait_until
 from upbench.registry import Target
 from upbench.server import ServerOptions, serve
 from upbench.verify import Endpoint, verify
@@ -83,17 +83,11 @@ def test_ctrl_c_during_a_run_leaves_nothing_running(tmp_path):
     try:
         wait_until(lambda: list((tmp_path / "samples").rglob("samples-*.csv")), timeout=60,
                    what="load to start")
-        tree = psutil.Process(proc.pid).children(recursive=True)
-        assert any("gunicorn" in " ".join(p.cmdline()) for p in tree)
-        assert any("locust" in " ".join(p.cmdline()) for p in tree)
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=60)
+        interrupt_and_check_tree(proc, ("gunicorn", "locust"))
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode != 0
-    still = [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-    assert still == [], [p.cmdline() for p in still]
 
 
 def test_serve_runs_in_the_foreground_and_stops_cleanly(tmp_path):

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import psutil
 
-from tests.conftest import wait_until
+from tests.conftest import interrupt_and_check_tree, wait_until
 from upbench.server import free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,12 +51,7 @@ def test_ui_swarms_against_the_target_and_stops_cleanly():
         wait_until(lambda: {r["metric"]: r["value"] for r in get_json(
             f"{ui}/stats/requests")["extended_stats"][0]["data"]}["202 uploads completed"] > 0,
             what="completions counted")
-        tree = psutil.Process(proc.pid).children(recursive=True)
-        assert any("locust" in " ".join(p.cmdline()) for p in tree)
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=60)
+        interrupt_and_check_tree(proc, ("locust", "gunicorn"))
     finally:
         if proc.poll() is None:
             proc.kill()
-    alive = [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-    assert alive == [], [p.cmdline() for p in alive]

@@ -6,8 +6,9 @@ file part is streamed from `request.stream` (the incremental parser of flask-str
 defaults: a non-seekable stream is read into memory part by part, up to
 `max_in_memory_upload_chunks` (10) parts of 8 MB queued plus those in flight on 10 threads.
 Here: 8 MB parts, 2 threads, 2 parts buffered, so a few tens of MB per upload at most (and
-see HashingReader for how a short read makes it hold the whole upload instead). The object key is `<id>/<sanitised name>`; the record in
-the data dir says where the bytes are (`location`), so `GET /uploads/<id>` works as elsewhere.
+see HashingReader for how a short read makes it hold the whole upload instead).
+The object key is `<id>/<sanitised name>`; the record in the data dir says where the bytes
+are (`location`), so `GET /uploads/<id>` works as elsewhere.
 
 Endpoint: `UPBENCH_S3_ENDPOINT` + `UPBENCH_S3_BUCKET` and the usual AWS_* credentials (the
 harness starts a local endpoint and sets them; point them at a real bucket to measure one).
