@@ -30,6 +30,7 @@ def test_open_loop_splits_the_rate_over_processes():
     cmd = locust_command(spec(level=LoadLevel("open", rate=50), processes=2))
     assert arg(cmd, "--users") == "2" and arg(cmd, "--user-rate") == "25"
     assert arg(cmd, "--processes") == "2"
+    assert arg(cmd, "--master-bind-host") == "127.0.0.1"  # nothing listens beyond loopback
 
 
 def test_mixed_adds_bystanders_and_resumable_uses_tus():

@@ -60,6 +60,7 @@ def test_a_target_that_cannot_start_is_reported(tmp_path):
     (["report", "/nonexistent/results.json"], "no such file"),
     (["serve", "nope"], "unknown target(s): nope"),
     (["frobnicate"], "invalid choice"),
+    (["run", "--out", "/etc/passwd/x"], "cannot create that folder"),
 ])
 def test_usage_errors_are_one_line_and_exit_2(args, message):
     result = bench(*args)

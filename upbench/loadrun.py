@@ -55,8 +55,8 @@ def locust_command(spec: LoadSpec) -> list[str]:
            "--drop-rate", f"{spec.drop_rate:g}",
            "--poll-timeout", f"{spec.poll_timeout:g}",
            "--target-name", spec.target_name, "--samples-dir", str(spec.samples_dir)]
-    if spec.processes > 1:
-        cmd += ["--processes", str(spec.processes)]
+    if spec.processes > 1:  # Locust's master/worker mode; its master port stays on loopback
+        cmd += ["--processes", str(spec.processes), "--master-bind-host", "127.0.0.1"]
     return cmd + list(scenario.classes)
 
 

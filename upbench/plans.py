@@ -82,12 +82,18 @@ def config_from_args(args) -> RunConfig:
         targets: tuple[str, ...] = ()
     else:
         targets = tuple(t.name for t in _select(args.targets))
+    out = Path(args.out).resolve() if args.out else None
+    if out is not None:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"--out {args.out}: cannot create that folder ({exc.strerror})")
     return RunConfig(targets=targets, stages=stages,
                      duration=duration, warmup=warmup, work=args.work, workers=args.workers,
                      worker_class=args.worker_class, processes=args.processes, pin=args.pin,
                      max_upload=max_upload, bandwidth=bandwidth, chunk_size=chunk_size,
                      drop_rate=args.drop_rate, url=args.url, name=args.name,
-                     out=Path(args.out).resolve() if args.out else None, quiet=args.quiet)
+                     out=out, quiet=args.quiet)
 
 
 def _levels(rate: str | None, users: str) -> tuple[LoadLevel, ...]:

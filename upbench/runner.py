@@ -197,7 +197,10 @@ def _measure(spec: LoadSpec, config: RunConfig, server_pids, storage: Storage | 
         result["errors"] = {f"load generator failed (exit {code}): {reason}": 1}
     server, client = sampler.series["server"], sampler.series["client"]
     window = aggregate.busy_window(samples, config.warmup)
-    result["server"] = server.summary(window) if storage is not None else None
+    # anyone's endpoint (--url): its processes are not ours to sample — the block stays, empty
+    result["server"] = server.summary(window) if storage is not None else {
+        "rss_peak_mb": None, "rss_mean_mb": None, "cpu_mean_pct": None, "cpu_peak_pct": None,
+        "samples": 0}
     # Redis, the S3 endpoint: infrastructure, reported apart from the pattern's own processes
     result["services"] = (sampler.series["services"].summary(window) if "services" in groups
                           else None)

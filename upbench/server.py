@@ -81,6 +81,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
 def server_command(target: Target, options: ServerOptions, port: int) -> list[str]:
     workers = str(options.workers)
     if target.server == "gunicorn":
@@ -99,6 +108,9 @@ def server_command(target: Target, options: ServerOptions, port: int) -> list[st
 def serve(target: Target, options: ServerOptions, log_dir: Path) -> Iterator[RunningTarget]:
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{target.name}.log"
+    if options.port and not port_free(options.port):
+        # a server already there would answer our readiness check in this one's place
+        raise StartError(f"{target.name}: port {options.port} is already in use")
     port = options.port or free_port()
     with ExitStack() as stack:
         data_dir = options.data_dir

@@ -4,7 +4,6 @@ Ctrl-C stops both."""
 
 from __future__ import annotations
 
-import socket
 import sys
 import tempfile
 import time
@@ -14,13 +13,13 @@ from pathlib import Path
 from upbench import processes
 from upbench.loadrun import LOCUSTFILE
 from upbench.registry import Target
-from upbench.server import ServerOptions, StartError, log_tail, serve
+from upbench.server import ServerOptions, StartError, log_tail, port_free, serve
 
 READY_TIMEOUT_S = 30.0
 
 
 def run(target: Target, web_port: int, workers: int, work: str, size: int) -> int:
-    if not _port_free(web_port):
+    if not port_free(web_port):
         print(f"bench.py: error: port {web_port} is in use (choose --web-port)", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="upbench-ui-") as tmp:
@@ -43,15 +42,6 @@ def run(target: Target, web_port: int, workers: int, work: str, size: int) -> in
         except StartError as exc:
             print(f"bench.py: {target.name} did not start: {exc}", file=sys.stderr)
             return 1
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 def _wait_ui(port: int, proc, log: Path) -> None:
