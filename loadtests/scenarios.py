@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import gevent
 from locust import User, constant, events, task
+from locust.exception import StopUser
 
 from loadtests.http import Connection, Exchange
 from loadtests.payload import Body, Payload
@@ -44,6 +45,8 @@ def _options(parser):
         help="Status endpoint polled after a 202 ('' = don't poll)")
     add("--user-rate", env_var="UPBENCH_USER_RATE", default="0",
         help="Open loop: uploads/s started by each user (0 = closed loop)")
+    add("--schedule-for", env_var="UPBENCH_SCHEDULE_FOR", default="0",
+        help="Open loop: seconds of timetable per user, then it stops (0 = until the run ends)")
     add("--max-inflight", env_var="UPBENCH_MAX_INFLIGHT", default="500",
         help="Open loop: uploads in flight per user before a start is dropped")
     add("--bandwidth", env_var="UPBENCH_BANDWIDTH", default="1MB",
@@ -131,6 +134,9 @@ class UploadUser(User):
             self.upload(start=None)
             return
         intended = self.t0 + self.seq / self.rate
+        horizon = float(self.opts.schedule_for or 0)
+        if horizon and intended >= self.t0 + horizon:
+            raise StopUser()  # the timetable is done: rate x duration starts, not fewer
         self.seq += 1
         if intended > time.time():
             gevent.sleep(intended - time.time())

@@ -92,7 +92,7 @@ def test_open_loop_shows_a_pause_and_keeps_the_rate(timed_server, tmp_path):
                     "--duration", "5s", "--warmup", "0", "--scenarios", "upload")
     [r] = doc["results"]
     assert r["load"] == {"model": "open", "users": None, "rate": 20.0}
-    assert r["requests"] == pytest.approx(20 * 5, rel=0.1)
+    assert r["requests"] == pytest.approx(20 * 5, abs=1)  # the timetable: rate x duration
     assert r["failures"] == 0
     assert r["latency_ms"]["p99"] > 500
     assert r["latency_ms"]["p50"] < 100  # most requests are not in a pause

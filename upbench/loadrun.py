@@ -14,6 +14,7 @@ from upbench.config import LoadLevel
 
 LOCUSTFILE = Path(__file__).resolve().parent.parent / "loadtests" / "locustfile.py"
 BYSTANDERS = 2          # BystanderUser.fixed_count in the mixed scenario
+OPEN_LOOP_MARGIN_S = 2  # Locust's clock starts before the users': let them finish their timetable
 STOP_GRACE_S = 60.0     # in-flight uploads may finish after the time limit (--stop-timeout)
 
 
@@ -38,15 +39,17 @@ class LoadSpec:
 
 def locust_command(spec: LoadSpec) -> list[str]:
     scenario = SCENARIOS[spec.scenario]
+    run_time = math.ceil(spec.duration)  # Locust counts whole seconds
     if spec.level.model == "open":  # one scheduling user per Locust process shares the rate
         users, user_rate = spec.processes, spec.level.rate / spec.processes
+        run_time += OPEN_LOOP_MARGIN_S  # the users keep their own timetable of `duration`
     else:
         users, user_rate = spec.level.users, 0.0
     if "BystanderUser" in scenario.classes:
         users += BYSTANDERS
     cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
            "--host", spec.base_url, "--users", str(users), "--spawn-rate", str(users),
-           "--run-time", f"{math.ceil(spec.duration)}s",  # Locust counts whole seconds
+           "--run-time", f"{run_time}s", "--schedule-for", f"{spec.duration:g}",
            "--stop-timeout", f"{STOP_GRACE_S:g}",
            "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
            "--upload-size", str(spec.size), "--upload-path", spec.upload_path,
