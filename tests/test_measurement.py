@@ -150,3 +150,20 @@ def test_two_locust_processes_make_one_merged_result(tmp_path):
     assert all(n > 0 for n in per_file)
     assert r["integrity"]["acknowledged"] == sum(per_file)
     assert r["client"]["processes"] == 2 and r["failures"] == 0
+
+
+def test_resumable_against_a_tus_server_known_only_by_url(tmp_path):
+    """`--url` + `--scenarios resumable`: the URL is a tus creation endpoint, verified with the
+    tus protocol itself (no multipart POST), and nothing but tus is assumed of it."""
+    from upbench import registry
+    from upbench.server import ServerOptions, serve
+
+    with serve(registry.discover()["resumable"], ServerOptions(), tmp_path / "logs") as tus:
+        doc = bench_run(tmp_path, "--url", tus.url + "/files/", "--scenarios", "resumable",
+                        "--sizes", "2MB", "--chunk-size", "1MB", "--users", "2",
+                        "--duration", "3s", "--warmup", "0")
+    [check] = doc["verify"]
+    assert check["ok"] and {c["name"] for c in check["checks"]} >= {"tus: create",
+                                                                     "tus: offset mismatch is 409"}
+    [r] = doc["results"]
+    assert r["requests"] > 3 and r["failures"] == 0 and r["resume"]["drops"] > 0

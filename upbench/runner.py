@@ -103,7 +103,11 @@ def _run_external(config: RunConfig, out: Path, doc: dict, progress: Progress,
     parts = urlsplit(config.url)
     name = config.name or parts.netloc
     base = f"{parts.scheme}://{parts.netloc}"
-    endpoint = Endpoint(base, upload_path=parts.path or "/", status_path=None, health_path=None)
+    tus_only = all(stage.scenario == "resumable" for stage in config.stages)
+    endpoint = Endpoint(base, upload_path=parts.path or "/", status_path=None, health_path=None,
+                        multipart=not tus_only,
+                        tus_path=parts.path or "/" if any(
+                            stage.scenario == "resumable" for stage in config.stages) else None)
     check = verify(name, endpoint)
     doc["verify"].append(check)
     if not check["ok"]:

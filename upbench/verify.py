@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
 from loadtests.http import Connection
 from loadtests.payload import Payload
@@ -29,11 +30,14 @@ class Endpoint:
     health_path: str | None = "/health"
     storage: Storage | None = None   # ours: where the target keeps the bytes
     answer: int | None = None        # ours: 201 or 202, as the target's spec says
+    multipart: bool = True           # takes multipart POSTs (a bare tus server does not)
+    tus_path: str | None = None      # a tus 1.0 creation endpoint to check as well
 
     @classmethod
     def of(cls, running) -> Endpoint:
         """One of our running targets: every check applies."""
-        return cls(running.url, storage=running.storage, answer=running.target.answer)
+        return cls(running.url, storage=running.storage, answer=running.target.answer,
+                   tus_path="/files/" if "tus" in running.target.protocols else None)
 
 
 class Checks:
@@ -56,8 +60,11 @@ def verify(name: str, ep: Endpoint) -> dict:
         if ep.health_path:
             ex = conn.request("GET", ep.health_path)
             checks.add("health", ex.status == 200, f"GET {ep.health_path} -> {ex.status or ex.error}")
-        for size in SIZES:
-            _check_upload(checks, conn, ep, size)
+        if ep.multipart:
+            for size in SIZES:
+                _check_upload(checks, conn, ep, size)
+        if ep.tus_path:
+            _check_tus(checks, conn, ep.tus_path)
         if ep.status_path:
             ex = conn.request("GET", ep.status_path.format(id="0" * 32))
             checks.add("unknown id is 404", ex.status == 404 and "error" in parse_json(ex.body),
@@ -103,6 +110,33 @@ def _check_upload(checks: Checks, conn: Connection, ep: Endpoint, size: int) -> 
             ep.storage.sha256(stored) == body.sha256
         checks.add(f"{label}: bytes in storage", same,
                    f"{(stored or {}).get('location') or (stored or {}).get('filename')}")
+
+
+def _check_tus(checks: Checks, conn: Connection, creation_path: str) -> None:
+    """tus 1.0 core + creation, as any tus server must answer: create, PATCH in two chunks,
+    HEAD for the offset in between, and 409 for a PATCH at the wrong offset."""
+    tus = {"Tus-Resumable": "1.0.0"}
+    data = Payload(300_000).unique()
+    blob = b"".join(bytes(p) for p in data.parts)
+    created = conn.request("POST", creation_path, {**tus, "Upload-Length": str(len(blob)),
+                                                   "Upload-Metadata": "filename dmVyaWZ5LmJpbg=="})
+    if not checks.add("tus: create", created.status == 201 and "location" in created.headers,
+                      f"POST {creation_path} -> {created.status or created.error}"):
+        return
+    location = urlsplit(created.headers["location"])
+    path = location.path if location.scheme else urljoin(creation_path, created.headers["location"])
+    patch = {**tus, "Content-Type": "application/offset+octet-stream"}
+    first = conn.request("PATCH", path, {**patch, "Upload-Offset": "0"}, [blob[:100_000]])
+    checks.add("tus: PATCH", first.status == 204 and
+               first.headers.get("upload-offset") == "100000", f"-> {first.status} {first.headers}")
+    head = conn.request("HEAD", path, tus)
+    checks.add("tus: HEAD offset", head.status == 200 and
+               head.headers.get("upload-offset") == "100000", f"-> {head.status} {head.headers}")
+    wrong = conn.request("PATCH", path, {**patch, "Upload-Offset": "0"}, [blob[:10]])
+    checks.add("tus: offset mismatch is 409", wrong.status == 409, f"-> {wrong.status}")
+    last = conn.request("PATCH", path, {**patch, "Upload-Offset": "100000"}, [blob[100_000:]])
+    checks.add("tus: complete", last.status == 204 and
+               last.headers.get("upload-offset") == str(len(blob)), f"-> {last.status}")
 
 
 def _await_final(conn: Connection, ep: Endpoint, upload_id: str) -> dict:
