@@ -212,9 +212,13 @@ class TusUploadUser(UploadUser):
     TUS = {"Tus-Resumable": "1.0.0"}
     MAX_RETRIES = 50
 
+    def on_start(self):
+        super().on_start()
+        self.chunk = _size(self.opts.chunk_size)
+        self.drop_rate = float(self.opts.drop_rate)
+
     def transfer(self, conn, body, start):
-        chunk = _size(self.opts.chunk_size)
-        drop_rate = float(self.opts.drop_rate)
+        chunk, drop_rate = self.chunk, self.drop_rate
         name = f"u{self.user_id}-{time.time_ns()}.bin".encode()
         meta = (f"filename {base64.b64encode(name).decode()},"
                 f"filetype {base64.b64encode(b'application/octet-stream').decode()}")

@@ -66,14 +66,15 @@ def locust_command(spec: LoadSpec) -> list[str]:
 class LocustRun:
     """A started Locust process; `pids` feeds the client-side sampler."""
 
-    def __init__(self, spec: LoadSpec, log: Path):
-        # A re-used --out folder must not mix an earlier run's samples into this level.
+    def __init__(self, spec: LoadSpec):
+        # A re-used --out folder must not mix an earlier run's samples or log into this level.
+        spec.samples_dir.mkdir(parents=True, exist_ok=True)
         for old in spec.samples_dir.glob("samples-*.csv"):
             old.unlink()
-        spec.samples_dir.mkdir(parents=True, exist_ok=True)
         self.spec = spec
-        self.log = log
-        self.proc = processes.start(locust_command(spec), log=log, cpus=spec.cpus)
+        self.log = spec.samples_dir / "locust.log"
+        self.log.unlink(missing_ok=True)
+        self.proc = processes.start(locust_command(spec), log=self.log, cpus=spec.cpus)
 
     @property
     def pids(self) -> list[int]:

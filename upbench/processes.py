@@ -17,8 +17,14 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from collections.abc import Callable
 
 _live: dict[int, subprocess.Popen] = {}
+READY_TIMEOUT_S = 30.0
+
+
+class StartError(RuntimeError):
+    """A process did not come up: the message carries the tail of its log."""
 _PR_SET_PDEATHSIG = 1
 
 
@@ -105,6 +111,26 @@ def _only_zombies(pgid: int) -> bool:
         except (ProcessLookupError, psutil.Error):
             continue
     return True
+
+
+def wait_for(ready: Callable[[], bool], proc, log: Path, what: str,
+             timeout: float = READY_TIMEOUT_S) -> None:
+    """Poll `ready()` until it holds; fail early, with the log's tail, if `proc` exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise StartError(f"{what} exited with code {proc.returncode}:\n{log_tail(log)}")
+        if ready():
+            return
+        time.sleep(0.1)
+    raise StartError(f"{what} not ready after {timeout:.0f}s:\n{log_tail(log)}")
+
+
+def log_tail(log: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
 
 
 def _on_signal(signum, _frame):

@@ -16,8 +16,8 @@ from upbench.config import LoadLevel, RunConfig
 from upbench.loadrun import LoadSpec, LocustRun
 from upbench.progress import Progress
 from upbench.registry import Target
-from upbench.sampler import TreeSampler
-from upbench.server import RunningTarget, ServerOptions, StartError, serve
+from upbench.sampler import Series, TreeSampler
+from upbench.server import RunningTarget, ServerOptions, StartError, log_tail, serve
 from upbench.storage import Storage
 from upbench.units import format_size
 from upbench.verify import Endpoint, verify
@@ -141,7 +141,7 @@ def run_level(running: RunningTarget, scenario: str, size: int, level: LoadLevel
     disrupt = _crash_midway(running, config.duration) if scenario == "crash" else None
     return _measure(spec, config, server_pids=lambda: running.app_pids,
                     storage=running.storage, disrupt=disrupt,
-                    service_pids=lambda: running.service_pids if running.services else None)
+                    service_pids=(lambda: running.service_pids) if running.services else None)
 
 
 def _crash_midway(running: RunningTarget, duration: float):
@@ -179,12 +179,9 @@ def _load_spec(config: RunConfig, base_url: str, name: str, scenario: str, size:
 
 def _measure(spec: LoadSpec, config: RunConfig, server_pids, storage: Storage | None,
              disrupt=None, service_pids=None) -> dict:
-    spec.samples_dir.mkdir(parents=True, exist_ok=True)
-    log = spec.samples_dir / "locust.log"
-    log.unlink(missing_ok=True)
-    locust = LocustRun(spec, log)
+    locust = LocustRun(spec)
     groups = {"server": server_pids, "client": lambda: locust.pids}
-    if service_pids and service_pids() is not None:
+    if service_pids:
         groups["services"] = service_pids
     with TreeSampler(groups) as sampler:
         if disrupt:
@@ -195,16 +192,12 @@ def _measure(spec: LoadSpec, config: RunConfig, server_pids, storage: Storage | 
               "load": spec.level.as_dict(), "duration_s": spec.duration}
     result.update(aggregate.summarize(samples, spec.duration, config.warmup))
     if not samples:
-        from upbench.server import log_tail
-
-        reason = (log_tail(log, 1) or "no output").strip()
+        reason = (log_tail(locust.log, 1) or "no output").strip()
         result["errors"] = {f"load generator failed (exit {code}): {reason}": 1}
     server, client = sampler.series["server"], sampler.series["client"]
     window = aggregate.busy_window(samples, config.warmup)
     # anyone's endpoint (--url): its processes are not ours to sample — the block stays, empty
-    result["server"] = server.summary(window) if storage is not None else {
-        "rss_peak_mb": None, "rss_mean_mb": None, "cpu_mean_pct": None, "cpu_peak_pct": None,
-        "samples": 0}
+    result["server"] = (server if storage is not None else Series()).summary(window)
     # Redis, the S3 endpoint: infrastructure, reported apart from the pattern's own processes
     result["services"] = (sampler.series["services"].summary(window) if "services" in groups
                           else None)

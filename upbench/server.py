@@ -7,28 +7,23 @@ process of the target is stopped on the way out. A target that does not come up 
 
 from __future__ import annotations
 
-import http.client
 import os
 import shutil
 import socket
 import sys
 import tempfile
-import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from upbench import processes, services
+from upbench.processes import READY_TIMEOUT_S, StartError, log_tail, wait_for  # noqa: F401 (re-exported)
 from upbench.registry import Target
 from upbench.storage import Storage
 
 REPO = Path(__file__).resolve().parent.parent
-READY_TIMEOUT_S = 30.0
-
-
-class StartError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -163,29 +158,16 @@ def start_server(running: RunningTarget, stack: ExitStack) -> None:
 
 
 def wait_ready(url: str, proc, log: Path, timeout: float = READY_TIMEOUT_S) -> None:
-    host, port = url.removeprefix("http://").split(":")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise StartError(f"server exited with code {proc.returncode}:\n{log_tail(log)}")
-        try:
-            conn = http.client.HTTPConnection(host, int(port), timeout=2)
-            conn.request("GET", "/health")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        finally:
-            conn.close()
-        time.sleep(0.1)
-    raise StartError(f"server not ready after {timeout:.0f}s:\n{log_tail(log)}")
+    wait_for(lambda: answers(f"{url}/health"), proc, log, "server", timeout)
 
 
-def log_tail(log: Path, lines: int = 15) -> str:
+def answers(url: str) -> bool:
+    """GET url -> 200?"""
     try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
     except OSError:
-        return "(no log)"
+        return False
 
 
 def _pythonpath() -> str:

@@ -15,17 +15,12 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
 from upbench import processes
+from upbench.processes import wait_for
 
-READY_TIMEOUT_S = 30.0
-
-
-class ServiceError(RuntimeError):
-    pass
 
 
 def start_service(name: str, data_dir: Path, log_dir: Path, stack: ExitStack, cpus=None):
@@ -55,7 +50,7 @@ def redis(data_dir: Path, log_dir: Path, stack: ExitStack, cpus=None):
                            cpus=cpus)
     stack.callback(processes.stop, proc)
     url = f"redis://127.0.0.1:{port}/0"
-    _wait(lambda: _redis_ping(url), proc, log_dir / "redis.log", "redis")
+    wait_for(lambda: _redis_ping(url), proc, log_dir / "redis.log", "redis")
     return [proc], {"REDIS_URL": url, **queue}
 
 
@@ -80,7 +75,7 @@ def celery_worker(env: dict, options, log: Path, stack: ExitStack, port: int):
 
     proc = processes.start(cmd, env=env, cwd=REPO, log=log, cpus=options.cpus)
     stack.callback(processes.stop, proc)
-    _wait(lambda: b" ready." in _read_from(log, offset), proc, log, "celery worker")
+    wait_for(lambda: b" ready." in _read_from(log, offset), proc, log, "celery worker")
     return [proc]
 
 
@@ -91,19 +86,6 @@ def _read_from(path: Path, offset: int) -> bytes:
 
 
 # --- shared -----------------------------------------------------------------------------------
-
-def _wait(ready, proc, log: Path, what: str) -> None:
-    from upbench.server import StartError, log_tail
-
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise StartError(f"{what} exited with code {proc.returncode}:\n{log_tail(log)}")
-        if ready():
-            return
-        time.sleep(0.1)
-    raise StartError(f"{what} not ready after {READY_TIMEOUT_S:.0f}s:\n{log_tail(log)}")
-
 
 SERVICES = {"redis": redis}
 SIDECARS = {"celery-worker": celery_worker}
@@ -134,7 +116,7 @@ def s3(data_dir: Path, log_dir: Path, stack: ExitStack, cpus=None):
                             str(port)], env=env, log=log, cpus=cpus)
     stack.callback(processes.stop, proc)
     endpoint = f"http://127.0.0.1:{port}"
-    _wait(lambda: _s3_bucket(endpoint, bucket), proc, log, "S3 endpoint")
+    wait_for(lambda: _s3_bucket(endpoint, bucket), proc, log, "S3 endpoint")
     return [proc], {"UPBENCH_S3_ENDPOINT": endpoint, "UPBENCH_S3_BUCKET": bucket,
                     "AWS_ACCESS_KEY_ID": "upbench", "AWS_SECRET_ACCESS_KEY": "upbench",
                     "AWS_DEFAULT_REGION": "us-east-1"}

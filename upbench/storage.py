@@ -8,9 +8,9 @@ given (`UPBENCH_S3_ENDPOINT` in its environment).
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
+from targets.common.store import UploadStore
 from targets.common.work import file_sha256
 
 
@@ -18,13 +18,17 @@ class Storage:
     def __init__(self, data_dir: Path, env: dict | None = None):
         self.data_dir = data_dir
         self.env = env or {}
+        self._store = UploadStore(data_dir)  # the targets' own layout: one source of truth
         self._s3 = None
 
     def record(self, upload_id: str) -> dict | None:
         try:
-            return json.loads((self.data_dir / f"{upload_id}.json").read_text())
-        except (OSError, ValueError):
+            return self._store.get(upload_id)
+        except ValueError:  # a half-written or foreign file: no record
             return None
+
+    def _path(self, record: dict) -> Path:
+        return self._store.upload(record).path
 
     def size(self, record: dict) -> int | None:
         """Bytes stored for this record, None when absent."""
@@ -34,7 +38,7 @@ class Storage:
                 return self._client().head_object(Bucket=bucket, Key=key)["ContentLength"]
             except Exception:
                 return None
-        path = self.data_dir / record["id"] / record.get("filename", "")
+        path = self._path(record)
         return path.stat().st_size if path.is_file() else None
 
     def sha256(self, record: dict) -> str:
@@ -44,7 +48,7 @@ class Storage:
             for chunk in self._client().get_object(Bucket=bucket, Key=key)["Body"].iter_chunks(1 << 20):
                 digest.update(chunk)
             return digest.hexdigest()
-        return file_sha256(self.data_dir / record["id"] / record["filename"])
+        return file_sha256(self._path(record))
 
     def clean(self) -> None:
         """Forget every upload (between load levels): files, records, and S3 objects."""

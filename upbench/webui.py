@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 from upbench import processes
 from upbench.loadrun import LOCUSTFILE
 from upbench.registry import Target
-from upbench.server import ServerOptions, StartError, log_tail, port_free, serve
+from upbench.server import ServerOptions, StartError, answers, port_free, serve, wait_for
 
-READY_TIMEOUT_S = 30.0
 
 
 def run(target: Target, web_port: int, workers: int, work: str, size: int) -> int:
@@ -33,7 +30,8 @@ def run(target: Target, web_port: int, workers: int, work: str, size: int) -> in
                        "--class-picker", "--upload-size", str(size)]
                 ui = processes.start(cmd, env=env, log=logs / "locust.log")
                 try:
-                    _wait_ui(web_port, ui, logs / "locust.log")
+                    wait_for(lambda: answers(f"http://127.0.0.1:{web_port}/"), ui,
+                             logs / "locust.log", "Locust web UI")
                     print(f"{target.name} on {running.url}\nLocust web UI: "
                           f"http://127.0.0.1:{web_port}  (Ctrl-C stops both)", flush=True)
                     return 0 if ui.wait() == 0 else 1
@@ -42,16 +40,3 @@ def run(target: Target, web_port: int, workers: int, work: str, size: int) -> in
         except StartError as exc:
             print(f"bench.py: {target.name} did not start: {exc}", file=sys.stderr)
             return 1
-
-
-def _wait_ui(port: int, proc, log: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise StartError(f"Locust exited with code {proc.returncode}:\n{log_tail(log)}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise StartError(f"Locust web UI not ready after {READY_TIMEOUT_S:.0f}s")
