@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Is upbench's load generator as fast as wrk at uploading? (issue: "never the bottleneck")
 
-    python benchmarks/wrk_compare.py [--sizes 1MiB,1KiB] [--users 8] [--duration 10s] [--rounds 3]
+    python benchmarks/wrk_compare.py [--sizes 1MiB,1KiB] [--users 8] [--duration 6s] [--rounds 6]
 
 Starts a plain WSGI sink (benchmarks/sink.py on gunicorn, 2 sync workers — the targets'
 default capacity) on 127.0.0.1, then alternates, round after round, `wrk` (1 thread, N
-connections, POSTing a body of the size) and upbench's own pipeline (`bench.py run --url`:
-Locust, N users, multipart uploads of the size, raw samples). Prints each round's uploads/s
-and the median ratio upbench/wrk. Both share the machine with the sink, so a generator that
-burns less CPU leaves more to the server: that is the point of the comparison.
+connections) and upbench's own pipeline (`bench.py run --url`: Locust, N users, multipart
+uploads of the size, raw samples), both sending the same request bytes. Prints each round's
+uploads/s, the generators' CPU per upload, and the median ratio upbench/wrk. Both share the
+machine with the sink, so a generator that burns less CPU leaves more to the server: that is
+the point of the comparison. On a small VM the sink's own speed drifts between runs (the same
+wrk command ranged 700-2200 uploads/s here), hence alternation and medians over many rounds;
+CPU per upload is the steadier figure.
 Needs `wrk` (apt-get install wrk); says so and exits 0 when it is missing.
 """
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -24,6 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from loadtests.multipart import CONTENT_TYPE, multipart
+from loadtests.payload import Payload
 from upbench import processes
 from upbench.server import free_port, wait_ready
 from upbench.units import format_size, parse_duration, parse_size
@@ -31,24 +37,40 @@ from upbench.units import format_size, parse_duration, parse_size
 REPO = Path(__file__).resolve().parent.parent
 
 LUA = """wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/octet-stream"
-wrk.body = string.rep("u", {size})
+wrk.headers["Content-Type"] = {content_type}
+wrk.body = {head} .. string.rep("u", {size}) .. {tail}
 """
 
 
-def run_wrk(url: str, size: int, users: int, duration: float, tmp: Path) -> float:
+def wrk_script(size: int) -> str:
+    """wrk sends the very request upbench sends: the same multipart framing around `size`
+    bytes, so both put the same bytes on the wire. (The sink's cost depends on the body length:
+    a body of exactly 1 MiB fills its 1 MiB read in one call, 1 MiB + framing takes two.)"""
+    body = Payload(16).unique()
+    parts, _ = multipart(body, "u1-1.bin")
+    return LUA.format(content_type=json.dumps(CONTENT_TYPE), size=size,
+                      head=json.dumps(bytes(parts[0]).decode()),
+                      tail=json.dumps(bytes(parts[-1]).decode()))
+
+
+def run_wrk(url: str, size: int, users: int, duration: float, tmp: Path) -> tuple[float, float]:
+    """wrk's uploads/s and its CPU seconds per upload."""
     script = tmp / f"post-{size}.lua"
-    script.write_text(LUA.format(size=size))
+    script.write_text(wrk_script(size))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(["wrk", "-t", "1", "-c", str(users), "-d", f"{int(duration)}s",
                           "-s", str(script), url], capture_output=True, text=True, check=True)
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out.stdout).group(1))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    done = int(re.search(r"(\d+) requests in", out.stdout).group(1))
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out.stdout).group(1)), cpu / max(done, 1)
 
 
 def run_upbench(url: str, size: int, users: int, duration: float, tmp: Path) -> dict:
     out = tmp / f"upbench-{size}-{next(_runs)}"
     run = subprocess.run([sys.executable, "bench.py", "run", "--url", url, "--name", "sink",
                           "--scenarios", "upload", "--sizes", str(size), "--users", str(users),
-                          "--duration", f"{duration:g}s", "--warmup", "2s", "--out", str(out),
+                          "--duration", f"{duration:g}s", "--warmup", "1s", "--out", str(out),
                           "--quiet"], cwd=REPO, capture_output=True, text=True)
     if run.returncode != 0:
         raise SystemExit(f"bench.py run failed (exit {run.returncode}):\n{run.stderr[-2000:]}")
@@ -63,8 +85,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1MiB,1KiB")
     parser.add_argument("--users", type=int, default=8)
-    parser.add_argument("--duration", default="10s")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", default="6s")
+    parser.add_argument("--rounds", type=int, default=6)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed (apt-get install wrk): nothing to compare against")
@@ -81,21 +103,25 @@ def main() -> int:
         try:
             wait_ready(f"http://127.0.0.1:{port}", sink, tmp / "sink.log")
             for size in (parse_size(s) for s in args.sizes.split(",")):
-                ratios = []
+                ratios, cpu_ratios = [], []
                 print(f"\n{format_size(size)} uploads, {args.users} concurrent, "
                       f"{duration:g}s per run")
                 print(f"{'round':>5} {'wrk req/s':>10} {'upbench req/s':>14} {'ratio':>6} "
-                      f"{'upbench CPU %':>14}")
+                      f"{'wrk CPU/upload':>15} {'upbench CPU/upload':>19}")
                 for i in range(1, args.rounds + 1):
-                    wrk_rps = run_wrk(url, size, args.users, duration, tmp)
+                    wrk_rps, wrk_cpu = run_wrk(url, size, args.users, duration, tmp)
                     ours = run_upbench(url, size, args.users, duration, tmp)
-                    ratio = ours["throughput"]["rps"] / wrk_rps
-                    ratios.append(ratio)
-                    print(f"{i:>5} {wrk_rps:>10.1f} {ours['throughput']['rps']:>14.1f} "
-                          f"{ratio:>6.2f} {ours['client']['cpu_mean_pct']:>14.0f}"
+                    rps = ours["throughput"]["rps"]
+                    # the Locust process's mean CPU over the measured window, per upload
+                    our_cpu = ours["client"]["cpu_mean_pct"] / 100 / rps if rps else float("nan")
+                    ratios.append(rps / wrk_rps)
+                    cpu_ratios.append(our_cpu / wrk_cpu)
+                    print(f"{i:>5} {wrk_rps:>10.1f} {rps:>14.1f} {rps / wrk_rps:>6.2f} "
+                          f"{wrk_cpu * 1e6:>12.0f} us {our_cpu * 1e6:>16.0f} us"
                           + ("  (generator saturated)" if ours["client"]["saturated"] else ""))
                 print(f"median ratio upbench/wrk at {format_size(size)}: "
-                      f"{statistics.median(ratios):.2f}")
+                      f"{statistics.median(ratios):.2f} (uploads/s); "
+                      f"CPU per upload {statistics.median(cpu_ratios):.1f}x wrk's")
         finally:
             processes.stop(sink)
     return 0

@@ -27,8 +27,8 @@ class SampleWriter:
         with open(self.path, "w", newline="") as f:
             csv.writer(f).writerow(FIELDS)
 
-    def add(self, **sample) -> None:
-        self._rows.append(tuple(sample.get(name) for name in FIELDS))
+    def add(self, sample: dict) -> None:
+        self._rows.append(tuple(map(sample.get, FIELDS)))
         if len(self._rows) >= FLUSH_EVERY:
             self.flush()
 

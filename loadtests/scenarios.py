@@ -92,7 +92,7 @@ def _size(text: str) -> int:
 
 def _record(sample: dict) -> None:
     if _writer is not None:
-        _writer.add(**sample)
+        _writer.add(sample)
 
 
 def _http_error(status: int) -> str | None:
