@@ -20,7 +20,7 @@ def post_upload(conn: Connection, path: str, body: Body, filename: str,
 
 def parse_json(raw: bytes) -> dict:
     """JSON replies are optional (anyone's endpoint may answer text): {} when not a JSON object."""
-    if not raw.lstrip()[:1] == b"{":
+    if raw.lstrip()[:1] != b"{":
         return {}  # cheap: a failed json.loads costs more than the rest of a small request
     try:
         reply = json.loads(raw)
