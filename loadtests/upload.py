@@ -21,7 +21,7 @@ def post_upload(conn: Connection, path: str, body: Body, filename: str,
 def parse_json(raw: bytes) -> dict:
     """JSON replies are optional (anyone's endpoint may answer text): {} when not a JSON object."""
     if raw.lstrip()[:1] != b"{":
-        return {}  # cheap: a failed json.loads costs more than the rest of a small request
+        return {}  # cheap: otherwise every text reply raises and catches inside json.loads
     try:
         reply = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
