@@ -126,8 +126,8 @@ class Connection:
         self.last_used = time.monotonic()
         if ex.status and ex.end is not None:
             ex.error = None  # a server may answer early (413) and stop reading: status says it
-        if ex.error or ex.headers.get("connection", "").lower() == "close":
-            self.close()
+        if ex.error:
+            self.close()  # (a "Connection: close" answer was closed by _receive already)
         return ex
 
     def _connect(self) -> socket.socket:
