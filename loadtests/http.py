@@ -189,6 +189,7 @@ class Connection:
                 ex.ttfb = time.time()
             if not data:
                 if response.headers_done and "content-length" not in response.headers():
+                    self.close()
                     break  # body delimited by connection close
                 raise ConnectionResetError("connection closed mid-response")
             if not response.headers_done:
@@ -198,8 +199,16 @@ class Connection:
         ex.status = parser.get_status_code()
         ex.headers = response.headers()
         ex.body = b"".join(response.body)
-        if not parser.should_keep_alive():
+        if not _keeps_alive(parser.get_http_version(), ex.headers):
             self.close()
+
+
+def _keeps_alive(version: str, headers: dict[str, str]) -> bool:
+    """RFC 9112 9.3, from the headers. Not httptools' should_keep_alive(): once a message is
+    complete llhttp has reset its flags for the next one, so it reports keep-alive for a
+    bodiless answer (204, HEAD) that said "Connection: close"."""
+    tokens = {t.strip().lower() for t in headers.get("connection", "").split(",")}
+    return "keep-alive" in tokens if version == "1.0" else "close" not in tokens
 
 
 def _send_parts(sock: socket.socket, parts: list) -> None:

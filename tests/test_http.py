@@ -14,14 +14,19 @@ from loadtests.payload import Payload
 from upbench.server import free_port
 
 
-def serve_once(reply_pieces, received: dict):
-    """Accept one connection, read one request (Content-Length framed), answer in pieces."""
+def serve_once(reply_pieces, received: dict, connections: int = 1):
+    """Accept `connections` connections one after the other; on each read one request
+    (Content-Length framed), answer in pieces and hang up."""
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
 
     def run():
-        conn, _ = listener.accept()
-        with conn, listener:
+        with listener:
+            for _ in range(connections):
+                answer_one(listener.accept()[0])
+
+    def answer_one(conn):
+        with conn:
             data = b""
             while b"\r\n\r\n" not in data:
                 data += conn.recv(65536)
@@ -30,7 +35,7 @@ def serve_once(reply_pieces, received: dict):
                               if line.lower().startswith(b"content-length")))
             while len(body) < length:
                 body += conn.recv(65536)
-            received.update(head=head, body=body)
+            received.update(head=head, body=body, count=received.get("count", 0) + 1)
             for piece in reply_pieces:
                 conn.sendall(piece)
                 threading.Event().wait(0.02)  # separate segments: the client reads each apart
@@ -66,6 +71,22 @@ def test_headers_split_over_segments_and_body_until_close():
     assert ex.status == 201 and ex.error is None
     assert ex.headers == {"location": "http://x/files/ab:c", "upload-offset": "7"}
     assert ex.body == b"body without length"
+
+
+@pytest.mark.parametrize("method", ["PATCH", "HEAD"])
+def test_bodiless_answer_with_connection_close_is_not_reused(method):
+    """A 204 (or a HEAD answer) saying "Connection: close", as gunicorn's sync workers send:
+    the next request must go out on a new connection, not on the one the server closed."""
+    received = {}
+    url, thread = serve_once([b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"],
+                             received, connections=2)
+    conn = Connection(url, timeout=5)
+    first = conn.request(method, "/files/a", {"Upload-Offset": "0"}, [b"x" * 10])
+    second = conn.request(method, "/files/a", {"Upload-Offset": "10"}, [b"y" * 10])
+    thread.join(5)
+    assert (first.status, first.error) == (204, None)
+    assert (second.status, second.error) == (204, None)
+    assert received["count"] == 2
 
 
 def test_refused_connection_is_an_error_sample():
