@@ -5,7 +5,8 @@ Locust's clients time a request as one block; the report needs four instants per
 `end`. So the request side is written straight to a socket (bodies go out as memoryviews: no
 copies) and the response is parsed with httptools (llhttp, the parser of Node and uvicorn).
 Under Locust the socket module is gevent's, so this is cooperative; outside it (verify) it is
-plain blocking I/O.
+plain blocking I/O. `os_thread=True` is for a connection used only from an OS thread of its own
+(the closed-loop users, see scenarios.py): the OS's blocking sockets, whatever gevent patched.
 
 Known limit: `sent` is when the kernel accepted the last byte. Up to a socket buffer's worth
 (a few hundred KB on loopback) may still be in flight, so for small bodies part of the real
@@ -14,16 +15,24 @@ sending time shows up as waiting.
 
 from __future__ import annotations
 
+import re
 import socket
+import struct
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlsplit
 
+import _socket
 import httptools
+from gevent.monkey import get_original
+
+os_sleep = get_original("time", "sleep")  # the OS's, even after gevent's patch_all
 
 SMALL_BODY = 64 * 1024  # below this, one joined buffer (one syscall) beats zero-copy
 IDLE_REUSE_S = 2.0      # don't reuse a keep-alive socket idle longer than servers keep it
 PACE_CHUNK = 64 * 1024
+OS_THREAD_IDLE_S = 120.0  # os_thread sockets: a call without progress this long fails
 
 
 @dataclass
@@ -34,14 +43,21 @@ class Exchange:
     ttfb: float | None = None
     end: float | None = None
     status: int = 0
-    headers: dict = field(default_factory=dict)
+    head: bytes = b""   # the response's status line and headers, as received
     body: bytes = b""
     error: str | None = None
+
+    @cached_property
+    def headers(self) -> dict[str, str]:
+        """Names lower-cased. Split on first use: the upload loop never asks."""
+        lines = self.head.decode("latin-1").split("\r\n")[1:]
+        return {name.strip().lower(): value.strip()
+                for name, _, value in (line.partition(":") for line in lines)}
 
 
 class _Response:
     """httptools callbacks collecting one response. Headers are not taken one callback each
-    (a Python call per header line): the head's raw bytes are kept and split once."""
+    (a Python call per header line): the head's raw bytes are kept, for Exchange.headers."""
 
     def __init__(self):
         self.head: list[bytes] = []   # received bytes until the end of the headers
@@ -58,28 +74,31 @@ class _Response:
     def on_message_complete(self):
         self.complete = True
 
-    def headers(self) -> dict[str, str]:
+    def raw_head(self) -> bytes:
         raw = b"".join(self.head)
-        lines = raw[:raw.find(b"\r\n\r\n")].decode("latin-1").split("\r\n")[1:]
-        return {name.strip().lower(): value.strip()
-                for name, _, value in (line.partition(":") for line in lines)}
+        return raw[:raw.find(b"\r\n\r\n")]
 
 
 class Connection:
     """One keep-alive connection to host:port (reopened when the server closes it)."""
 
-    def __init__(self, base_url: str, timeout: float | None = None):
+    def __init__(self, base_url: str, timeout: float | None = None, os_thread: bool = False):
         """`timeout` bounds each blocking socket call; None (the default under Locust) leaves
         the bound to the run's own clock (--run-time, then --stop-timeout ends every user):
         under gevent a socket timeout arms a timer for every blocking call, ~8 % of the
-        client's CPU per upload."""
+        client's CPU per upload. `os_thread`: plain blocking sockets, bounded by the kernel
+        (SO_SNDTIMEO/SO_RCVTIMEO, `timeout` or OS_THREAD_IDLE_S), which costs no syscall."""
         parts = urlsplit(base_url)
         if parts.scheme != "http":
             raise ValueError(f"only http:// URLs are supported, got {base_url!r}")
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 80
-        self.host_header = f"{self.host}:{self.port}".encode()
+        self.netloc = f"{self.host}:{self.port}"
         self.timeout = timeout
+        self.os_thread = os_thread
+        idle = timeout or OS_THREAD_IDLE_S
+        self._kernel_timeout = struct.pack("ll", int(idle), int(idle % 1 * 1e6))
+        self.sleep = os_sleep if os_thread else time.sleep
         # Resolve once: gevent's resolver hands every getaddrinfo() to a thread, and servers
         # that close after each response (gunicorn sync) make us connect per request.
         family, _, _, _, self.address = socket.getaddrinfo(
@@ -102,11 +121,12 @@ class Connection:
         date the request from when it was meant to start.
         """
         length = sum(len(p) for p in body) if length is None else length
-        head = [f"{method} {path} HTTP/1.1".encode(), b"Host: " + self.host_header]
-        head += [f"{k}: {v}".encode("latin-1") for k, v in (headers or {}).items()]
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.netloc}\r\n"
+        for name, value in (headers or {}).items():
+            head += f"{name}: {value}\r\n"
         if body or method in ("POST", "PUT", "PATCH"):
-            head.append(b"Content-Length: %d" % length)
-        head_bytes = b"\r\n".join(head) + b"\r\n\r\n"
+            head += f"Content-Length: {length}\r\n"
+        head_bytes = (head + "\r\n").encode("latin-1")
 
         ex = Exchange(start=time.time() if start is None else start)
         try:
@@ -136,6 +156,8 @@ class Connection:
         already have accepted this connection and sits idle until its request arrives (on
         loopback the handshake is done when connect() returns). A bare gevent loop against a
         gunicorn sink spent ~25 us less CPU per request this way."""
+        if self.os_thread:
+            return self._connect_blocking()
         sock = socket.socket(self.family, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -150,29 +172,50 @@ class Connection:
             raise
         return sock
 
+    def _connect_blocking(self) -> socket.socket:
+        """An OS socket in blocking mode: one sendmsg() hands a whole body to the kernel and
+        one recv() waits for the answer, with no readiness polling in between. Python's own
+        socket timeouts would poll() before every call, so the bound is set in the kernel.
+        (The C-level _socket.socket: socket.socket adds a Python __init__ and close().)"""
+        sock = _socket.socket(self.family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, self._kernel_timeout)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, self._kernel_timeout)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.connect(self.address)
+        except OSError:
+            sock.close()
+            raise
+        return sock
+
     def abandon(self, method: str, path: str, headers: dict[str, str], body, length: int,
                 cut_at: int) -> None:
         """Promise `length` body bytes, send `cut_at` of them, hang up: a dropped connection."""
-        head = [f"{method} {path} HTTP/1.1".encode(), b"Host: " + self.host_header,
+        head = [f"{method} {path} HTTP/1.1".encode(), f"Host: {self.netloc}".encode(),
                 *(f"{k}: {v}".encode("latin-1") for k, v in headers.items()),
                 b"Content-Length: %d" % length]
         try:
-            with self._connect() as sock:
-                sock.sendall(b"\r\n".join(head) + b"\r\n\r\n")
-                for part in body:
-                    view = memoryview(part)[:cut_at]
-                    sock.sendall(view)
-                    cut_at -= len(view)
-                    if cut_at <= 0:
-                        break
+            sock = self._connect()
+        except OSError:
+            return
+        try:
+            sock.sendall(b"\r\n".join(head) + b"\r\n\r\n")
+            for part in body:
+                view = memoryview(part)[:cut_at]
+                sock.sendall(view)
+                cut_at -= len(view)
+                if cut_at <= 0:
+                    break
         except OSError:
             pass
+        finally:
+            sock.close()
 
     def _send(self, head: bytes, body, length: int, bandwidth: float | None) -> None:
         sock = self.sock
         if bandwidth:
             sock.sendall(head)
-            _paced_send(sock, body, bandwidth)
+            _paced_send(sock, body, bandwidth, self.sleep)
         elif length <= SMALL_BODY:
             sock.sendall(head + b"".join(body))
         else:
@@ -182,13 +225,14 @@ class Connection:
         response = _Response()
         parser = httptools.HttpResponseParser(response)
         while not (response.complete or (head_only and response.headers_done)):
-            data = self.sock.recv(256 * 1024)
+            data = self.sock.recv(65536)
             if ex.ttfb is None:
                 if not data:
                     raise ConnectionResetError("connection closed before any response byte")
                 ex.ttfb = time.time()
             if not data:
-                if response.headers_done and "content-length" not in response.headers():
+                ex.head = response.raw_head()
+                if response.headers_done and "content-length" not in ex.headers:
                     self.close()
                     break  # body delimited by connection close
                 raise ConnectionResetError("connection closed mid-response")
@@ -197,36 +241,41 @@ class Connection:
             parser.feed_data(data)
         ex.end = time.time()
         ex.status = parser.get_status_code()
-        ex.headers = response.headers()
+        ex.head = response.raw_head()
         ex.body = b"".join(response.body)
-        if not _keeps_alive(parser.get_http_version(), ex.headers):
+        if not _keeps_alive(parser.get_http_version(), ex.head):
             self.close()
 
 
-def _keeps_alive(version: str, headers: dict[str, str]) -> bool:
-    """RFC 9112 9.3, from the headers. Not httptools' should_keep_alive(): once a message is
-    complete llhttp has reset its flags for the next one, so it reports keep-alive for a
-    bodiless answer (204, HEAD) that said "Connection: close"."""
-    tokens = {t.strip().lower() for t in headers.get("connection", "").split(",")}
-    return "keep-alive" in tokens if version == "1.0" else "close" not in tokens
+_CONNECTION = re.compile(rb"^connection:(.*)$", re.IGNORECASE | re.MULTILINE)
+
+
+def _keeps_alive(version: str, head: bytes) -> bool:
+    """RFC 9112 9.3, from the Connection header. Not httptools' should_keep_alive(): once a
+    message is complete llhttp has reset its flags for the next one, so it reports keep-alive
+    for a bodiless answer (204, HEAD) that said "Connection: close"."""
+    found = _CONNECTION.search(head)
+    tokens = found.group(1).lower() if found else b""
+    return b"keep-alive" in tokens if version == "1.0" else b"close" not in tokens
 
 
 def _send_parts(sock: socket.socket, parts: list) -> None:
     """Headers and body in one gathered write (sendmsg), resumed after partial writes.
     Measured against a gunicorn sink with 1 MiB bodies: ~25 % more uploads/s than a sendall
-    per part, whose lone header segment costs the server an extra wake-up per request."""
-    views = [memoryview(p).cast("B") for p in parts if len(p)]
+    per part, whose lone header segment costs the server an extra wake-up per request.
+    Parts are bytes or memoryviews of bytes (len() counts bytes)."""
+    views = [p for p in parts if len(p)]
     while views:
         sent = sock.sendmsg(views[:64])
         while sent:
             if sent >= len(views[0]):
                 sent -= len(views.pop(0))
             else:
-                views[0] = views[0][sent:]
+                views[0] = memoryview(views[0])[sent:]
                 sent = 0
 
 
-def _paced_send(sock: socket.socket, body, bandwidth: float) -> None:
+def _paced_send(sock: socket.socket, body, bandwidth: float, sleep) -> None:
     began = time.monotonic()
     sent = 0
     for part in body:
@@ -237,4 +286,4 @@ def _paced_send(sock: socket.socket, body, bandwidth: float) -> None:
             sent += len(chunk)
             ahead = sent / bandwidth - (time.monotonic() - began)
             if ahead > 0:
-                time.sleep(ahead)
+                sleep(ahead)

@@ -10,13 +10,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 SUFFIX_BYTES = 16
 
 
-@dataclass(frozen=True)
-class Body:
+class Body(NamedTuple):  # a tuple: built once per upload, so built cheaply
     parts: tuple[memoryview | bytes, ...]
     size: int
     sha256: str

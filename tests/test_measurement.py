@@ -73,6 +73,22 @@ def test_timing_split_matches_injected_delays(timed_server, tmp_path):
     assert r["completion_ms"]["p50"] == r["latency_ms"]["p50"]  # 2xx, no status endpoint
 
 
+def test_closed_loop_users_stop_with_the_run(timed_server, tmp_path):
+    """Closed-loop users upload from OS threads in slices longer than this run's tail: when
+    Locust stops them, no upload may start after the run time (the thread must notice)."""
+    from loadtests.samples import read_samples
+
+    url = timed_server("--before-headers-ms", "150")
+    bench_run(tmp_path, "--url", url + "/upload", "--name", "timed", "--sizes", "8KB",
+              "--users", "3", "--duration", "3s", "--warmup", "0", "--scenarios", "upload")
+    [folder] = (tmp_path / "run" / "samples" / "timed").iterdir()
+    samples = read_samples(folder)
+    first = min(s["start"] for s in samples)
+    assert len(samples) >= 3 * 10 and all(s["error"] is None for s in samples)
+    assert max(s["start"] for s in samples) < first + 3 + 0.3
+    assert len({s["user"] for s in samples}) == 3
+
+
 def test_paced_uploads_show_as_sending_time(timed_server, tmp_path):
     """The slow scenario at 1 MB/s: a 400 KB body takes ≈ 400 ms to send."""
     url = timed_server()

@@ -212,8 +212,9 @@ def _measure(spec: LoadSpec, config: RunConfig, server_pids, storage: Storage | 
 
 
 def client_summary(summary: dict, processes: int) -> dict:
-    """The load generator's own cost. Each Locust process runs on one core (gevent), so near
-    100 % per process means the generator, not the server, set the pace."""
+    """The load generator's own cost. A Locust process runs its Python on one core at a time
+    (the GIL; closed-loop users send and receive outside it), so near 100 % per process means
+    the generator, not the server, set the pace."""
     cpu = summary.get("cpu_mean_pct") or 0.0
     return {**summary, "processes": processes,
             "saturated": cpu >= SATURATED_PCT * processes}
