@@ -4,12 +4,12 @@
     python benchmarks/wrk_compare.py [--sizes 1MiB,1KiB] [--users 8] [--duration 6s] [--rounds 6]
 
 Starts a plain WSGI sink (benchmarks/sink.py on gunicorn, 2 sync workers — the targets'
-default capacity) on 127.0.0.1, then alternates, round after round, `wrk` (1 thread, N
-connections) and upbench's own pipeline (`bench.py run --url`: Locust, N users, multipart
-uploads of the size, raw samples), both sending the same request bytes. Prints each round's
-uploads/s, the generators' CPU per upload, and the median ratio upbench/wrk. Both share the
-machine with the sink, so a generator that burns less CPU leaves more to the server: that is
-the point of the comparison. On a small VM the sink's own speed drifts between runs (the same
+default capacity) on 127.0.0.1, warms it with one uncounted wrk run per size, then
+alternates, round after round, `wrk` (1 thread, N connections) and upbench's own pipeline
+(`bench.py run --url`: Locust, N users, multipart uploads of the size, raw samples), both
+sending the same request bytes. Prints each round's uploads/s, the generators' CPU per
+upload, and the median ratio upbench/wrk. Both share the machine with the sink, so a
+generator that burns less CPU leaves more to the server: that is the point of the comparison. On a small VM the sink's own speed drifts between runs (the same
 wrk command ranged 700-2200 uploads/s here), hence alternation and medians over many rounds;
 CPU per upload is the steadier figure.
 Needs `wrk` (apt-get install wrk); says so and exits 0 when it is missing.

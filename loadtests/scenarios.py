@@ -8,7 +8,7 @@ A closed-loop user runs its loop in an OS thread of its own, on blocking sockets
 SLICE_S; its greenlet waits for the slice and then reports the slice's uploads (Locust's stats
 and the sample file stay on the hub's thread; a 202 is handed over at once, for its completion
 poll). Why: on a machine the server shares, the generator's CPU is taken from the server, and
-with 1 MiB uploads to a gunicorn sink this costs ~310-350 us of CPU per upload against
+with 1 MiB uploads to a gunicorn sink this costs ~310-500 us of CPU per upload against
 ~400-600 us through gevent's sockets and hub (wrk: ~200 us). The GIL is released in every
 send, receive and connect; the bytes on the wire are the same.
 With `--user-rate R` each user is instead an open-loop scheduler: it starts R uploads per
@@ -187,8 +187,8 @@ class UploadUser(User):
         """Uploads back to back for SLICE_S in an OS thread; this greenlet waits for the end.
         The thread stops early when Locust stops the user (gracefully: after the upload in
         flight) or kills this greenlet. Uploads are reported in one batch at the end (a
-        wake-up of the hub per upload cost ~15 % of the client's CPU), except those a
-        completion poll must follow, which go to the hub at once."""
+        cross-thread wake-up of the hub per upload showed in ~15 % of the GIL-holding
+        samples), except those a completion poll must follow, which go to the hub at once."""
         hub = gevent.get_hub().loop
         done, halt, failure, batch = Event(), [], [], []
 
