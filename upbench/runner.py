@@ -37,7 +37,9 @@ def run(config: RunConfig, argv: list[str]) -> Path:
     cpus = pinning.plan(config.pin, config.processes)
     doc["pinning"] = cpus.as_dict()
     steps = _plan(config, targets)
-    progress = Progress(len(steps) or 1, config.duration + 4, config.quiet)
+    levels = len(steps) if not config.url else \
+        sum(len(stage.sizes) * len(stage.levels) for stage in config.stages)  # --url: no targets
+    progress = Progress(levels, config.duration + 4, config.quiet)
 
     if config.url:
         _run_external(config, out, doc, progress, cpus)
