@@ -45,13 +45,15 @@ def serve_once(reply_pieces, received: dict, connections: int = 1):
     return f"http://127.0.0.1:{port}", thread
 
 
+@pytest.mark.parametrize("os_thread", [False, True])
 @pytest.mark.parametrize("size", [10, 300_000])
-def test_multipart_upload_arrives_byte_exact(size):
+def test_multipart_upload_arrives_byte_exact(size, os_thread):
     received = {}
     url, thread = serve_once([b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"], received)
     body = Payload(size).unique()
     parts, length = multipart(body, "f.bin")
-    ex = Connection(url, timeout=10).request("POST", "/upload", {"X-Test": "1"}, parts, length)
+    ex = Connection(url, timeout=10, os_thread=os_thread).request(
+        "POST", "/upload", {"X-Test": "1"}, parts, length)
     thread.join(5)
     assert (ex.status, ex.body, ex.error) == (200, b"ok", None)
     assert ex.start <= ex.sent <= ex.ttfb <= ex.end
@@ -73,14 +75,15 @@ def test_headers_split_over_segments_and_body_until_close():
     assert ex.body == b"body without length"
 
 
+@pytest.mark.parametrize("os_thread", [False, True])
 @pytest.mark.parametrize("method", ["PATCH", "HEAD"])
-def test_bodiless_answer_with_connection_close_is_not_reused(method):
+def test_bodiless_answer_with_connection_close_is_not_reused(method, os_thread):
     """A 204 (or a HEAD answer) saying "Connection: close", as gunicorn's sync workers send:
     the next request must go out on a new connection, not on the one the server closed."""
     received = {}
     url, thread = serve_once([b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"],
                              received, connections=2)
-    conn = Connection(url, timeout=5)
+    conn = Connection(url, timeout=5, os_thread=os_thread)
     first = conn.request(method, "/files/a", {"Upload-Offset": "0"}, [b"x" * 10])
     second = conn.request(method, "/files/a", {"Upload-Offset": "10"}, [b"y" * 10])
     thread.join(5)
@@ -94,3 +97,15 @@ def test_refused_connection_is_an_error_sample():
         "POST", "/upload", body=[b"x" * 100_000])
     assert ex.status == 0 and ex.end is None
     assert "ConnectionRefused" in ex.error
+
+
+def test_os_thread_socket_is_bounded_by_the_kernel_timeout():
+    """A server that accepts and never answers: the blocking socket's SO_RCVTIMEO ends the wait
+    (an error sample), instead of a thread blocked for good."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    with listener:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        ex = Connection(url, timeout=0.3, os_thread=True).request("POST", "/upload",
+                                                                  body=[b"x" * 1000])
+    assert ex.status == 0 and ex.sent is not None and ex.ttfb is None
+    assert ex.error and "BlockingIOError" in ex.error
