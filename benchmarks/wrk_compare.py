@@ -9,7 +9,8 @@ alternates, round after round, `wrk` (1 thread, N connections) and upbench's own
 (`bench.py run --url`: Locust, N users, multipart uploads of the size, raw samples), both
 sending the same request bytes. Prints each round's uploads/s, the generators' CPU per
 upload, and the median ratio upbench/wrk. Both share the machine with the sink, so a
-generator that burns less CPU leaves more to the server: that is the point of the comparison. On a small VM the sink's own speed drifts between runs (the same
+generator that burns less CPU leaves more to the server: that is the point of the
+comparison. On a small VM the sink's own speed drifts between runs (the same
 wrk command ranged 700-2200 uploads/s here), hence alternation and medians over many rounds;
 CPU per upload is the steadier figure.
 Needs `wrk` (apt-get install wrk); says so and exits 0 when it is missing.
@@ -30,9 +31,10 @@ from pathlib import Path
 
 from loadtests.multipart import CONTENT_TYPE, multipart
 from loadtests.payload import Payload
-from upbench import processes
-from upbench.server import free_port, wait_ready
-from upbench.units import format_size, parse_duration, parse_size
+from loadtests.units import format_size, parse_duration, parse_size
+from upbench.lifecycle import processes
+from upbench.lifecycle.ports import free_port
+from upbench.lifecycle.server import wait_ready
 
 REPO = Path(__file__).resolve().parent.parent
 WARMUP_S = 3  # a wrk run per size before the rounds

@@ -1,11 +1,14 @@
-"""Scenario names -> Locust user classes, importable without Locust (the orchestrator reads it).
+"""Scenario names -> Locust user classes and what each scenario needs, importable without
+Locust (the orchestrator reads it). The runner reads these fields; it never tests a name.
 
-A new scenario is a new class in `loadtests/scenarios.py` plus one line here.
+A new scenario is a new class in `loadtests/scenarios.py` plus one entry here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+BYSTANDERS = 2  # BystanderUser.fixed_count: GET /health users beside the uploads
 
 
 @dataclass(frozen=True)
@@ -13,18 +16,36 @@ class Scenario:
     name: str
     classes: tuple[str, ...]
     summary: str
-    needs: tuple[str, ...] = ("upload",)  # target protocols it needs
+    needs: tuple[str, ...] = ("upload",)  # target protocols it needs ("upload", "tus")
+    upload_path: str = "/upload"          # on our targets; with --url, the URL's own path
+    bystanders: int = 0                   # BystanderUser instances beside the uploads (/health)
+    uploads: bool = True                  # False: bystanders alone (an unloaded baseline)
+    own_server: bool = False              # needs a server upbench runs (it kills it)
+    poll_timeout: float = 60.0            # seconds a 202 upload may take to complete
+
+    @property
+    def needs_health(self) -> bool:
+        return self.bystanders > 0
 
 
 SCENARIOS = {s.name: s for s in (
     Scenario("upload", ("UploadUser",), "closed-loop users doing multipart POSTs"),
     Scenario("mixed", ("UploadUser", "BystanderUser"),
-             "upload users plus bystanders doing GET /health: does uploading block others?"),
+             "upload users plus bystanders doing GET /health: does uploading block others?",
+             bystanders=BYSTANDERS),
+    Scenario("idle", ("BystanderUser",),
+             "bystanders alone, no uploads: the unloaded baseline of GET /health",
+             bystanders=BYSTANDERS, uploads=False),
     Scenario("slow", ("SlowUploadUser",),
              "uploads paced to a per-user bandwidth (--bandwidth, a phone on 4G)"),
+    Scenario("slow-mixed", ("SlowUploadUser", "BystanderUser"),
+             "slow uploads beside bystanders doing GET /health: do slow clients hold workers?",
+             bystanders=BYSTANDERS),
     Scenario("resumable", ("TusUploadUser",),
              "tus uploads in chunks, a fraction of connections cut mid-chunk and resumed",
-             needs=("tus",)),
+             needs=("tus",), upload_path="/files/"),
+    # work a crash dropped never completes: don't wait a minute for it
     Scenario("crash", ("UploadUser",),
-             "uploads while the target is SIGKILLed mid-run and restarted: what was lost?"),
+             "uploads while the target is SIGKILLed mid-run and restarted: what was lost?",
+             own_server=True, poll_timeout=15.0),
 )}

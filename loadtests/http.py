@@ -15,6 +15,7 @@ sending time shows up as waiting.
 
 from __future__ import annotations
 
+import _socket
 import re
 import socket
 import struct
@@ -23,7 +24,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlsplit
 
-import _socket
 import httptools
 from gevent.monkey import get_original
 

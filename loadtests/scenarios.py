@@ -32,9 +32,11 @@ from locust import User, constant, events, task
 from locust.exception import StopUser
 from locust.user.users import LOCUST_STATE_STOPPING
 
+from loadtests.catalog import BYSTANDERS
 from loadtests.http import Connection, Exchange, os_sleep
 from loadtests.payload import Body, Payload
 from loadtests.samples import SampleWriter
+from loadtests.units import parse_size
 from loadtests.upload import parse_json, post_upload
 
 FINAL = {"stored", "processed", "failed"}
@@ -100,12 +102,6 @@ def _finish(**_):
         _writer.flush()
 
 
-def _size(text: str) -> int:
-    from upbench.units import parse_size  # a pure module: no orchestration imported
-
-    return parse_size(text)
-
-
 class Attempt(NamedTuple):
     """One upload as measured, before it is reported."""
     body: Body
@@ -143,7 +139,7 @@ class UploadUser(User):
         opts = self.environment.parsed_options
         self.opts = opts
         self.user_id = next(UploadUser._ids)
-        self.payload = Payload.shared(_size(opts.upload_size))
+        self.payload = Payload.shared(parse_size(opts.upload_size))
         self.rate = float(opts.user_rate or 0)
         self.idle: list[Connection] = []   # keep-alive connections not in use
         self.inflight = 0
@@ -291,7 +287,7 @@ class SlowUploadUser(UploadUser):
 
     def on_start(self):
         super().on_start()
-        self.bandwidth = _size(self.opts.bandwidth)
+        self.bandwidth = parse_size(self.opts.bandwidth)
 
 
 class TusUploadUser(UploadUser):
@@ -307,7 +303,7 @@ class TusUploadUser(UploadUser):
 
     def on_start(self):
         super().on_start()
-        self.chunk = _size(self.opts.chunk_size)
+        self.chunk = parse_size(self.opts.chunk_size)
         self.drop_rate = float(self.opts.drop_rate)
 
     def transfer(self, conn, body, start):
@@ -366,7 +362,7 @@ class BystanderUser(User):
     """GET /health in a loop beside the uploads: the latency everyone else sees."""
 
     scenario = "mixed"
-    fixed_count = 2
+    fixed_count = BYSTANDERS
     wait_time = constant(0.05)
 
     def on_start(self):

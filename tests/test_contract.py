@@ -11,7 +11,7 @@ from loadtests.http import Connection
 from loadtests.multipart import BOUNDARY, CONTENT_TYPE
 from loadtests.payload import Payload
 from loadtests.upload import parse_json, post_upload
-from tests.conftest import SMALL_LIMIT, stored_ids, wait_until
+from tests.helpers import SMALL_LIMIT, stored_ids, wait_until
 
 FINAL = ("stored", "processed")
 

@@ -11,7 +11,7 @@ import pytest
 from loadtests.http import Connection
 from loadtests.multipart import multipart
 from loadtests.payload import Payload
-from upbench.server import free_port
+from upbench.lifecycle.ports import free_port
 
 
 def serve_once(reply_pieces, received: dict, connections: int = 1):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import psutil
 import pytest
 
-from tests.conftest import ALL_TARGETS
+from tests.helpers import ALL_TARGETS
 from upbench import registry
-from upbench.server import ServerOptions, serve
+from upbench.lifecycle.server import ServerOptions, serve
 
 
 def tree(pids):

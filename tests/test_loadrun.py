@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from upbench.config import LoadLevel
-from upbench.loadrun import locust_command, LoadSpec
+from upbench.loadrun import LoadSpec, locust_command
 
 
 def spec(**kw):

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import wait_until
-from upbench import processes
-from upbench.server import free_port
+from tests.helpers import wait_until
+from upbench.lifecycle import processes
+from upbench.lifecycle.ports import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 TIMED = REPO / "tests" / "apps" / "timed_server.py"
@@ -172,7 +172,7 @@ def test_resumable_against_a_tus_server_known_only_by_url(tmp_path):
     """`--url` + `--scenarios resumable`: the URL is a tus creation endpoint, verified with the
     tus protocol itself (no multipart POST), and nothing but tus is assumed of it."""
     from upbench import registry
-    from upbench.server import ServerOptions, serve
+    from upbench.lifecycle.server import ServerOptions, serve
 
     with serve(registry.discover()["resumable"], ServerOptions(), tmp_path / "logs") as tus:
         doc = bench_run(tmp_path, "--url", tus.url + "/files/", "--scenarios", "resumable",

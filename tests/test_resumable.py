@@ -12,9 +12,9 @@ import pytest
 
 from loadtests.http import Connection
 from loadtests.upload import parse_json
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 from upbench import registry
-from upbench.server import ServerOptions, serve
+from upbench.lifecycle.server import ServerOptions, serve
 
 TUS = {"Tus-Resumable": "1.0.0"}
 

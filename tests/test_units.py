@@ -1,6 +1,6 @@
 import pytest
 
-from upbench.units import format_size, parse_duration, parse_size
+from loadtests.units import format_size, parse_duration, parse_size
 
 
 @pytest.mark.parametrize("text, value", [

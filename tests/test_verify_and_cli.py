@@ -11,9 +11,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import interrupt_and_check_tree, wait_until
+from tests.helpers import interrupt_and_check_tree, wait_until
+from upbench.lifecycle.server import ServerOptions, serve
 from upbench.registry import Target
-from upbench.server import ServerOptions, serve
 from upbench.verify import Endpoint, verify
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,7 +42,7 @@ def test_verify_catches_a_lying_server(tmp_path):
 
 def test_a_target_that_cannot_start_is_reported(tmp_path):
     broken = Target(name="broken", seeds=(), summary="import error", app="tests.apps.nope:app")
-    from upbench.server import StartError
+    from upbench.lifecycle.processes import StartError
     with pytest.raises(StartError, match="exited"), serve(broken, ServerOptions(), tmp_path):
         pass
 

@@ -9,9 +9,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-
-from tests.conftest import interrupt_and_check_tree, wait_until
-from upbench.server import free_port
+from tests.helpers import interrupt_and_check_tree, wait_until
+from upbench.lifecycle.ports import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -11,14 +11,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from upbench import processes
-from upbench.units import parse_size
+from loadtests.catalog import SCENARIOS
+from loadtests.units import parse_size
+from targets.common.work import Work
+from upbench import registry, runner, webui
+from upbench.errors import UsageError
+from upbench.lifecycle import processes
+from upbench.lifecycle.processes import StartError
+from upbench.lifecycle.server import ServerOptions, serve
+from upbench.plans import config_from_args
+from upbench.reporting import compare, html, results
+from upbench.reporting.terminal import print_summary
+from upbench.verify import Endpoint, verify
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    pass
 
 
 class Parser(argparse.ArgumentParser):
@@ -109,12 +115,8 @@ def main(argv: list[str] | None = None) -> int:
 # --- commands ---------------------------------------------------------------------------------
 
 def cmd_run(args, argv) -> int:
-    from upbench import runner
-    from upbench.plans import config_from_args
-
     config = config_from_args(args)
     out = runner.run(config, argv)
-    from upbench.terminal import print_summary
     print_summary(out / "results.json", quiet=config.quiet)
     print(out)
     failed = [v["target"] for v in json.loads((out / "results.json").read_text())["verify"]
@@ -123,9 +125,6 @@ def cmd_run(args, argv) -> int:
 
 
 def cmd_verify(args, argv) -> int:
-    from upbench.server import ServerOptions, StartError, serve
-    from upbench.verify import Endpoint, verify
-
     targets = _select(",".join(args.targets))
     failed = []
     with _tempdir() as logs:
@@ -146,9 +145,6 @@ def cmd_verify(args, argv) -> int:
 
 
 def cmd_serve(args, argv) -> int:
-    from targets.common.work import Work
-    from upbench.server import ServerOptions, StartError, serve
-
     [target] = _select(args.target)
     try:
         Work.parse(args.work)
@@ -173,21 +169,17 @@ def cmd_serve(args, argv) -> int:
 
 
 def cmd_report(args, argv) -> int:
-    from upbench import report, results
-
     try:
         doc = results.load(args.results)
     except results.ResultsError as exc:
         raise UsageError(str(exc))
     out = Path(args.results).resolve().parent / "index.html"
-    report.render(doc, out)
+    html.render(doc, out)
     print(out)
     return EXIT_OK
 
 
 def cmd_compare(args, argv) -> int:
-    from upbench import compare, results
-
     try:
         thresholds = compare.parse_thresholds(args.fail_on)
         old, new = results.load(args.old), results.load(args.new)
@@ -203,8 +195,6 @@ def cmd_compare(args, argv) -> int:
 
 
 def cmd_ui(args, argv) -> int:
-    from upbench import webui
-
     [target] = _select(args.target)
     try:
         size = parse_size(args.size)
@@ -215,9 +205,6 @@ def cmd_ui(args, argv) -> int:
 
 
 def cmd_list(args, argv) -> int:
-    from loadtests.catalog import SCENARIOS
-    from upbench import registry
-
     print("targets:")
     for t in registry.discover().values():
         print(f"  {t.name:<15} seeds {','.join(t.seeds) or '-':<8} {t.server:<9} {t.summary}")
@@ -234,8 +221,6 @@ COMMANDS = {"run": cmd_run, "verify": cmd_verify, "serve": cmd_serve, "report": 
 # --- helpers ----------------------------------------------------------------------------------
 
 def _select(spec: str):
-    from upbench import registry
-
     try:
         return registry.select(spec)
     except registry.UnknownTarget as exc:

@@ -17,11 +17,26 @@ from upbench.storage import Storage
 SPOT_CHECKS = 16
 
 
+def acknowledged(samples: list[dict]) -> list[dict]:
+    """Acknowledged = the server said 2xx, whatever happened after (a 202 whose work never
+    completed still counts: it was promised)."""
+    return [s for s in samples if s["kind"] == "upload" and s["status"]
+            and 200 <= s["status"] < 300]
+
+
+def unchecked(samples: list[dict]) -> dict:
+    """The integrity block of a level whose storage could not be read: nothing is claimed
+    lost or corrupt; only the server-reported digests are compared."""
+    acked = acknowledged(samples)
+    return {"acknowledged": len(acked), "verified": sum(
+                1 for s in acked if s["server_sha256"] and s["server_sha256"] == s["expected_sha256"]),
+            "lost": 0, "corrupt": sum(
+                1 for s in acked if s["server_sha256"] and s["server_sha256"] != s["expected_sha256"]),
+            "unfinished": 0, "disk_checked": 0, "storage_error": True}
+
+
 def check(samples: list[dict], storage: Storage | None, spot_checks: int = SPOT_CHECKS) -> dict:
-    # Acknowledged = the server said 2xx, whatever happened after (a 202 whose work never
-    # completed still counts: it was promised).
-    acked = [s for s in samples if s["kind"] == "upload" and s["status"]
-             and 200 <= s["status"] < 300]
+    acked = acknowledged(samples)
     corrupt = {id(s) for s in acked
                if s["server_sha256"] and s["server_sha256"] != s["expected_sha256"]}
     verified = {id(s) for s in acked

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loadtests.catalog import SCENARIOS
-from upbench import processes
 from upbench.config import LoadLevel
+from upbench.lifecycle import processes
+from upbench.paths import LOCUSTFILE
 
-LOCUSTFILE = Path(__file__).resolve().parent.parent / "loadtests" / "locustfile.py"
-BYSTANDERS = 2          # BystanderUser.fixed_count in the mixed scenario
 OPEN_LOOP_MARGIN_S = 2  # Locust's clock starts before the users': let them finish their timetable
 STOP_GRACE_S = 60.0     # in-flight uploads may finish after the time limit (--stop-timeout)
 
@@ -32,7 +31,6 @@ class LoadSpec:
     bandwidth: int = 1_000_000
     chunk_size: int = 5_000_000
     drop_rate: float = 0.2
-    poll_timeout: float = 60.0
     processes: int = 1
     cpus: frozenset[int] | None = None   # pin the generator (upbench.pinning)
 
@@ -44,9 +42,8 @@ def locust_command(spec: LoadSpec) -> list[str]:
         users, user_rate = spec.processes, spec.level.rate / spec.processes
         run_time += OPEN_LOOP_MARGIN_S  # the users keep their own timetable of `duration`
     else:
-        users, user_rate = spec.level.users, 0.0
-    if "BystanderUser" in scenario.classes:
-        users += BYSTANDERS
+        users, user_rate = (spec.level.users if scenario.uploads else 0), 0.0
+    users += scenario.bystanders
     cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
            "--host", spec.base_url, "--users", str(users), "--spawn-rate", str(users),
            "--run-time", f"{run_time}s", "--schedule-for", f"{spec.duration:g}",
@@ -56,7 +53,7 @@ def locust_command(spec: LoadSpec) -> list[str]:
            "--status-path", spec.status_path, "--bandwidth", str(spec.bandwidth),
            "--user-rate", f"{user_rate:g}", "--chunk-size", str(spec.chunk_size),
            "--drop-rate", f"{spec.drop_rate:g}",
-           "--poll-timeout", f"{spec.poll_timeout:g}",
+           "--poll-timeout", f"{scenario.poll_timeout:g}",
            "--target-name", spec.target_name, "--samples-dir", str(spec.samples_dir)]
     if spec.processes > 1:  # Locust's master/worker mode; its master port stays on loopback
         cmd += ["--processes", str(spec.processes), "--master-bind-host", "127.0.0.1"]

@@ -15,8 +15,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from loadtests.catalog import SCENARIOS
+from loadtests.units import parse_duration, parse_size
+from targets.common.work import Work
+from upbench import registry
 from upbench.config import LoadLevel, RunConfig, Stage
-from upbench.units import parse_duration, parse_size
+from upbench.errors import UsageError
 
 DEFAULT = dict(scenarios="upload,mixed,slow,resumable", sizes="1MB", users="8",
                duration="4s", warmup="1s",
@@ -29,8 +32,6 @@ QUICK = dict(scenarios="upload,mixed,resumable", sizes="256KB", users="4", durat
 
 
 def config_from_args(args) -> RunConfig:
-    from upbench.cli import UsageError, _select
-
     plan = QUICK if args.quick else DEFAULT
 
     def pick(name: str) -> str:
@@ -59,7 +60,6 @@ def config_from_args(args) -> RunConfig:
         if warmup >= duration:
             raise ValueError(f"--warmup ({warmup:g}s) must be shorter than --duration "
                              f"({duration:g}s)")
-        from targets.common.work import Work
         Work.parse(args.work)
         max_upload = parse_size(args.max_upload)
         if max(x for st in stages for x in st.sizes) > max_upload:
@@ -81,7 +81,10 @@ def config_from_args(args) -> RunConfig:
             raise UsageError("--url and --targets exclude each other")
         targets: tuple[str, ...] = ()
     else:
-        targets = tuple(t.name for t in _select(args.targets))
+        try:
+            targets = tuple(t.name for t in registry.select(args.targets))
+        except registry.UnknownTarget as exc:
+            raise UsageError(str(exc))
     out = Path(args.out).resolve() if args.out else None
     if out is not None:
         try:

@@ -23,6 +23,10 @@ class Progress:
         if not self.quiet:
             self._print(f"[{self.done}/{self.total} {self._left()}] {what}")
 
+    def skip(self, steps: int) -> None:
+        """Steps that will not run (a target skipped): the estimate stops counting them."""
+        self.done += steps
+
     def info(self, what: str) -> None:
         if not self.quiet:
             self._print(f"  {what}")

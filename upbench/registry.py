@@ -7,31 +7,11 @@ means adding a folder, nothing else. Selection takes `a,b,-c` and fails loudly o
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from pathlib import Path
 
-TARGETS_DIR = Path(__file__).resolve().parent.parent / "targets"
+from targets.spec import Target
+from upbench.paths import TARGETS_DIR
 
-
-@dataclass(frozen=True)
-class Target:
-    """Declarative description of one reference server."""
-
-    name: str
-    seeds: tuple[str, ...]
-    summary: str
-    app: str                        # "module:attribute", imported by the server process
-    server: str = "gunicorn"        # "gunicorn" (WSGI) or "uvicorn" (ASGI)
-    worker_class: str = "sync"      # gunicorn worker class
-    acknowledges: str = "stored"    # "stored" (201) or "accepted" (202, done later)
-    protocols: tuple[str, ...] = ("upload",)  # "upload" (multipart POST), "tus"
-    services: tuple[str, ...] = ()  # helper services started first (see upbench.services)
-    sidecars: tuple[str, ...] = ()  # extra processes of the target (see upbench.services)
-
-    @property
-    def answer(self) -> int:
-        """The status code of a successful `POST /upload`."""
-        return 201 if self.acknowledges == "stored" else 202
+__all__ = ["Target", "UnknownTarget", "discover", "select"]
 
 
 class UnknownTarget(ValueError):

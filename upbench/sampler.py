@@ -40,6 +40,17 @@ class Series:
                 "samples": len(self.t)}
 
 
+    def baseline_mb(self, until: float | None) -> float | None:
+        """RSS before the level's load began (median of the samples before `until`, its first
+        request): the level's own baseline, so its growth does not depend on what ran before."""
+        if not self.t:
+            return None
+        before = [v for t, v in zip(self.t, self.rss_mb, strict=True) if until and t < until] \
+            or self.rss_mb[:1]
+        before.sort()
+        return round(before[len(before) // 2], 1)
+
+
 class TreeSampler:
     """Samples named groups of process trees: `{"server": lambda: [pids], "client": ...}`."""
 

@@ -8,10 +8,17 @@ given (`UPBENCH_S3_ENDPOINT` in its environment).
 from __future__ import annotations
 
 import hashlib
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from targets.common.store import UploadStore
 from targets.common.work import file_sha256
+
+
+class StorageError(RuntimeError):
+    """The storage backend itself failed (credentials, connection): not a missing upload."""
 
 
 class Storage:
@@ -34,10 +41,13 @@ class Storage:
         """Bytes stored for this record, None when absent."""
         if _is_s3(record):
             bucket, key = _split(record["location"])
-            try:
-                return self._client().head_object(Bucket=bucket, Key=key)["ContentLength"]
-            except Exception:
-                return None
+            with self._s3_errors("HEAD"):
+                try:
+                    return self._client().head_object(Bucket=bucket, Key=key)["ContentLength"]
+                except self._client().exceptions.ClientError as exc:
+                    if _status(exc) == 404:
+                        return None  # really not there: lost
+                    raise
         path = self._path(record)
         return path.stat().st_size if path.is_file() else None
 
@@ -45,28 +55,37 @@ class Storage:
         if _is_s3(record):
             bucket, key = _split(record["location"])
             digest = hashlib.sha256()
-            for chunk in self._client().get_object(Bucket=bucket, Key=key)["Body"].iter_chunks(1 << 20):
-                digest.update(chunk)
+            with self._s3_errors("GET"):
+                body = self._client().get_object(Bucket=bucket, Key=key)["Body"]
+                for chunk in body.iter_chunks(1 << 20):
+                    digest.update(chunk)
             return digest.hexdigest()
         return file_sha256(self._path(record))
 
     def clean(self) -> None:
         """Forget every upload (between load levels): files, records, and S3 objects."""
-        import shutil
-
         for path in self.data_dir.glob("*.json"):
             record = self.record(path.stem)
             if record and _is_s3(record):
                 bucket, key = _split(record["location"])
-                try:
+                with self._s3_errors("DELETE"):
                     self._client().delete_object(Bucket=bucket, Key=key)
-                except Exception:
-                    pass
         for entry in self.data_dir.iterdir():
             if entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
             else:
                 entry.unlink(missing_ok=True)
+
+    @contextmanager
+    def _s3_errors(self, what: str) -> Iterator[None]:
+        """botocore's errors (no credentials, endpoint unreachable, 403...) as StorageError."""
+        import botocore.exceptions
+
+        try:
+            yield
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            endpoint = self.env.get("UPBENCH_S3_ENDPOINT") or "AWS"
+            raise StorageError(f"S3 {what} at {endpoint}: {exc}") from exc
 
     def _client(self):
         if self._s3 is None:
@@ -82,6 +101,10 @@ class Storage:
 
 def _is_s3(record: dict) -> bool:
     return str(record.get("location", "")).startswith("s3://")
+
+
+def _status(exc) -> int | None:
+    return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
 
 
 def _split(location: str) -> tuple[str, str]:

@@ -39,6 +39,17 @@ class Endpoint:
         return cls(running.url, storage=running.storage, answer=running.target.answer,
                    tus_path="/files/" if "tus" in running.target.protocols else None)
 
+    @classmethod
+    def external(cls, url: str, tus_only: bool | None) -> Endpoint:
+        """Anyone's endpoint (`--url`): no /health, status endpoint or disk to check.
+        `tus_only`: True checks it as a tus creation endpoint, False as a multipart upload
+        endpoint, None (a run with both kinds of scenario) as both."""
+        parts = urlsplit(url)
+        path = parts.path or "/"
+        return cls(f"{parts.scheme}://{parts.netloc}", upload_path=path, status_path=None,
+                   health_path=None, multipart=tus_only is not True,
+                   tus_path=path if tus_only is not False else None)
+
 
 class Checks:
     def __init__(self):

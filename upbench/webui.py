@@ -8,11 +8,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from upbench import processes
-from upbench.loadrun import LOCUSTFILE
-from upbench.registry import Target
-from upbench.server import ServerOptions, StartError, answers, port_free, serve, wait_for
-
+from targets.spec import Target
+from upbench.lifecycle import processes
+from upbench.lifecycle.ports import port_free
+from upbench.lifecycle.processes import StartError, wait_for
+from upbench.lifecycle.server import ServerOptions, answers, serve
+from upbench.paths import LOCUSTFILE
 
 
 def run(target: Target, web_port: int, workers: int, work: str, size: int) -> int:

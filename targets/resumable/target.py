@@ -1,4 +1,4 @@
-from upbench.registry import Target
+from targets.spec import Target
 
 TARGET = Target(
     name="resumable",

@@ -16,8 +16,8 @@ import os
 import signal
 import subprocess
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 _live: dict[int, subprocess.Popen] = {}
 READY_TIMEOUT_S = 30.0

@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import sys
 import tempfile
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
-from upbench import processes, services
-from upbench.processes import READY_TIMEOUT_S, StartError, log_tail, wait_for  # noqa: F401 (re-exported)
-from upbench.registry import Target
+from targets.spec import Target
+from upbench.lifecycle import processes, services
+from upbench.lifecycle.ports import free_port, port_free
+from upbench.lifecycle.processes import READY_TIMEOUT_S, StartError, wait_for
+from upbench.paths import SOURCE_ROOT
 from upbench.storage import Storage
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class RunningTarget:
         """The web server process (gunicorn/uvicorn master)."""
         return next(p for p in self.procs if p not in self.services)
 
-    @property
+    @cached_property
     def storage(self) -> Storage:
         return Storage(self.data_dir, self.env)
 
@@ -68,21 +68,6 @@ class RunningTarget:
     def service_pids(self) -> list[int]:
         """Infrastructure started for it (Redis, the S3 endpoint): sampled apart."""
         return [p.pid for p in self.services if p.poll() is None]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 def server_command(target: Target, options: ServerOptions, port: int) -> list[str]:
@@ -141,16 +126,14 @@ def serve(target: Target, options: ServerOptions, log_dir: Path) -> Iterator[Run
                 env.update(extra_env)
             running.procs.extend(running.services)
             start_app()
-            yield running
-        except StartError:
-            raise
-        except OSError as exc:
+        except OSError as exc:  # only starting: an OSError while measuring is not "did not start"
             raise StartError(f"{target.name}: {exc}") from exc
+        yield running
 
 
 def start_server(running: RunningTarget, stack: ExitStack) -> None:
     """(Re)start the server process of a running target and wait until it answers."""
-    proc = processes.start(running.server_cmd, env=running.env, cwd=REPO, log=running.log,
+    proc = processes.start(running.server_cmd, env=running.env, cwd=SOURCE_ROOT, log=running.log,
                            cpus=running.cpus)
     stack.callback(processes.stop, proc)
     running.procs.append(proc)
@@ -172,4 +155,4 @@ def answers(url: str) -> bool:
 
 def _pythonpath() -> str:
     current = os.environ.get("PYTHONPATH")
-    return f"{REPO}{os.pathsep}{current}" if current else str(REPO)
+    return f"{SOURCE_ROOT}{os.pathsep}{current}" if current else str(SOURCE_ROOT)

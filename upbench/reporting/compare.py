@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from upbench.units import format_size
+from loadtests.units import format_size
+from upbench.reporting.labels import level_label
 
 # name -> (block, key): what a threshold or a table column reads from a result
 METRICS = {
@@ -77,7 +78,7 @@ def compare(old: dict, new: dict, thresholds: list[Threshold]) -> tuple[list[str
     for r in new["results"]:
         k = key(r)
         label = (f"{r['target']:<15} {r['scenario']:<9} {format_size(r['size_bytes']):>7} "
-                 f"{_load(r):>8}")
+                 f"{level_label(r['load'], short=True):>8}")
         if k not in before:
             lines.append(f"{label}  (new: not in OLD)")
             continue
@@ -91,18 +92,14 @@ def compare(old: dict, new: dict, thresholds: list[Threshold]) -> tuple[list[str
         for t in thresholds:
             a, b = value(o, t.metric), value(r, t.metric)
             if a is not None and b is not None and t.crossed(a, b):
-                crossed.append(f"{label.split()[0]} {r['scenario']} {format_size(r['size_bytes'])} "
-                               f"{_load(r)}: {t.metric} {_fmt(a)} -> {_fmt(b)} ({_pct(a, b)}, "
+                where = (f"{label.split()[0]} {r['scenario']} {format_size(r['size_bytes'])} "
+                         f"{level_label(r['load'], short=True)}")
+                crossed.append(f"{where}: {t.metric} {_fmt(a)} -> {_fmt(b)} ({_pct(a, b)}, "
                                f"limit {t.percent:+g}%)")
     gone = [k for k in before if k not in {key(r) for r in new["results"]}]
     for k in gone:
         lines.append(f"{k[0]:<15} {k[1]:<9} {format_size(k[2]):>7}  (missing from NEW)")
     return lines, crossed
-
-
-def _load(r: dict) -> str:
-    load = r["load"]
-    return f"{load['users']}u" if load["model"] == "closed" else f"{load['rate']:g}/s"
 
 
 def _fmt(v: float | None) -> str:

@@ -10,10 +10,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from upbench import findings
-from upbench.units import format_size
-
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+from loadtests.units import format_size
+from upbench.paths import TEMPLATES
+from upbench.reporting import findings
 
 
 def render(doc: dict, path: Path) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from upbench.units import format_size
+from loadtests.units import format_size
+from upbench.reporting.labels import result_label
 
 Verdict = tuple[bool, str] | None
 MIN_SIGNAL_MB = 16  # uploads in flight must span at least this much for a memory verdict
@@ -47,13 +48,7 @@ def _pairs(doc: dict, a: str, b: str, scenario: str = "upload") -> list[tuple[di
     return [(r, theirs[key(r)]) for r in _results(doc, a, scenario) if key(r) in theirs]
 
 
-def _level(r: dict) -> str:
-    load = r["load"]
-    if load["model"] == "closed":
-        who = f"{load['users']} user" + ("s" if load["users"] != 1 else "")
-    else:
-        who = f"{load['rate']:g}/s"
-    return f"{format_size(r['size_bytes'])}, {who}"
+_level = result_label
 
 
 def _rss_growth(doc: dict, target: str):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from upbench import results
-from upbench.units import format_size
+from loadtests.units import format_size
+from upbench.reporting import results
+from upbench.reporting.labels import level_label
 
 
 def print_summary(path: Path, quiet: bool = False) -> None:
@@ -22,8 +23,7 @@ def print_summary(path: Path, quiet: bool = False) -> None:
               f"{'p50 ms':>9} {'p99 ms':>9} {'done p50':>9} {'RSS MB':>7} {'fail':>5} {'lost':>4}")
     print("\n" + header, file=out)
     for r in doc["results"]:
-        load = r["load"]
-        level = f"{load['users']}u" if load["model"] == "closed" else f"{load['rate']:g}/s"
+        level = level_label(r["load"], short=True)
         lat = r["latency_ms"] or {}
         done = r["completion_ms"] or {}
         rss = (r["server"] or {}).get("rss_peak_mb")

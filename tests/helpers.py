@@ -1,0 +1,42 @@
+"""Plain helpers the tests import (fixtures stay in conftest.py)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from upbench import registry
+
+ALL_TARGETS = list(registry.discover())
+SMALL_LIMIT = 2 * 2**20  # a low --max-upload so the 413 cases stay cheap
+
+
+def wait_until(condition, timeout: float = 10.0, what: str = "condition"):
+    """Poll a condition (a readiness check, not a sleep): fail with `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def interrupt_and_check_tree(proc, must_run: tuple[str, ...]) -> None:
+    """Ctrl-C a bench.py process whose children include `must_run` (command-line parts); then
+    nothing of its process tree may be left running."""
+    import signal
+
+    import psutil
+
+    tree = psutil.Process(proc.pid).children(recursive=True)
+    for part in must_run:
+        assert any(part in " ".join(p.cmdline()) for p in tree), f"{part} is not running"
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    alive = [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert alive == [], [p.cmdline() for p in alive]
+
+
+def stored_ids(data_dir: Path) -> set[str]:
+    return {p.stem for p in data_dir.glob("*.json")}

@@ -1,0 +1,1 @@
+"""Processes upbench starts and always stops: servers, helper services, sidecars, CPU pinning."""
