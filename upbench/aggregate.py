@@ -104,7 +104,7 @@ def _resume_stats(window: list[dict]) -> dict | None:
     if not tus:
         return None
     cut = [s for s in tus if s["drops"]]
-    return {"uploads": len(tus), "drops": sum(s["drops"] for s in tus),
+    return {"uploads": len(tus), "drops": sum(s["drops"] for s in tus), "cut_uploads": len(cut),
             "completed_after_drop": sum(1 for s in cut if ok(s)),
             "recovery_ms": distribution([s["recovery"] / s["drops"] for s in cut
                                          if s["recovery"] is not None])}

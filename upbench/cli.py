@@ -14,12 +14,12 @@ from pathlib import Path
 from loadtests.catalog import SCENARIOS
 from loadtests.units import parse_size
 from targets.common.work import Work
-from upbench import registry, runner, webui
+from upbench import claimrun, registry, runner, webui
 from upbench.errors import UsageError
 from upbench.lifecycle import processes
 from upbench.lifecycle.processes import StartError
 from upbench.lifecycle.server import ServerOptions, serve
-from upbench.plans import config_from_args
+from upbench.plans import claims_plan_from_args, config_from_args
 from upbench.reporting import compare, html, results
 from upbench.reporting.terminal import print_summary
 from upbench.verify import Endpoint, verify
@@ -36,7 +36,15 @@ def build_parser() -> Parser:
     parser = Parser(prog="bench.py", description="Benchmark how Python web apps take uploads.")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
 
-    run = sub.add_parser("run", help="benchmark targets (default when no command is given)")
+    claims = sub.add_parser("claims", help="judge the seeds' claims (the default: `bench.py`)")
+    claims.add_argument("--claims", default="", help="claim ids a,b (default: all; see `list`)")
+    claims.add_argument("--quick", action="store_true",
+                        help="one short repetition each (~2 min): verdicts stay inconclusive")
+    claims.add_argument("--workers", type=int, default=2, help="server worker processes")
+    claims.add_argument("--out", default=None, help="output folder (default reports/<run-id>/)")
+    claims.add_argument("--quiet", action="store_true", help="no progress lines (CI)")
+
+    run = sub.add_parser("run", help="benchmark targets over scenarios, sizes and loads")
     run.add_argument("--targets", default="", help="a,b or -c (all but c); default: all")
     run.add_argument("--scenarios", default=None, help="comma list, see `bench.py list`")
     run.add_argument("--sizes", default=None, help="e.g. 64KB,1MB,32MB")
@@ -97,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     processes.install_handlers()
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
-        argv = ["run", *argv]
+        argv = [_default_command(argv), *argv]
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
@@ -112,11 +120,30 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+CLAIMS_FLAGS = {"--claims", "--quick", "--workers", "--out", "--quiet"}
+
+
+def _default_command(argv: list[str]) -> str:
+    """No subcommand: the claims run, unless a flag only `run` knows is given (`bench.py
+    --targets x` keeps meaning `bench.py run --targets x`)."""
+    flags = {a.split("=", 1)[0] for a in argv if a.startswith("--")}
+    return "claims" if flags <= CLAIMS_FLAGS else "run"
+
+
 # --- commands ---------------------------------------------------------------------------------
+
+def cmd_claims(args, argv) -> int:
+    plan, config = claims_plan_from_args(args)
+    out = claimrun.run(plan, config, argv)
+    return _finished(out, config)
+
 
 def cmd_run(args, argv) -> int:
     config = config_from_args(args)
-    out = runner.run(config, argv)
+    return _finished(runner.run(config, argv), config)
+
+
+def _finished(out: Path, config) -> int:
     print_summary(out / "results.json", quiet=config.quiet)
     print(out)
     failed = [v["target"] for v in json.loads((out / "results.json").read_text())["verify"]
@@ -214,8 +241,8 @@ def cmd_list(args, argv) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "verify": cmd_verify, "serve": cmd_serve, "report": cmd_report,
-            "compare": cmd_compare, "ui": cmd_ui, "list": cmd_list}
+COMMANDS = {"claims": cmd_claims, "run": cmd_run, "verify": cmd_verify, "serve": cmd_serve,
+            "report": cmd_report, "compare": cmd_compare, "ui": cmd_ui, "list": cmd_list}
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -57,3 +57,22 @@ class RunConfig:
         d["stages"] = [stage.as_dict() for stage in self.stages]
         d["out"] = str(self.out) if self.out else None
         return d
+
+
+@dataclass(frozen=True)
+class ClaimsPlan:
+    claims: tuple[str, ...] = ()  # () = all
+    min_repetitions: int = 3
+    max_repetitions: int = 6
+    duration: float = 2.5         # per level, unless the arm says otherwise
+    warmup: float = 0.5
+    budget_s: float = 300.0       # no extra repetition starts after this (the minimum always runs)
+    survey: bool = True
+
+    @classmethod
+    def quick(cls, claims: tuple[str, ...] = ()) -> ClaimsPlan:
+        """One short repetition each: every verdict is honestly inconclusive."""
+        return cls(claims, min_repetitions=1, max_repetitions=1, duration=1.5, warmup=0.3)
+
+    def as_dict(self) -> dict:
+        return asdict(self)

@@ -17,8 +17,8 @@ from pathlib import Path
 from loadtests.catalog import SCENARIOS
 from loadtests.units import parse_duration, parse_size
 from targets.common.work import Work
-from upbench import registry
-from upbench.config import LoadLevel, RunConfig, Stage
+from upbench import claims, registry
+from upbench.config import ClaimsPlan, LoadLevel, RunConfig, Stage
 from upbench.errors import UsageError
 
 DEFAULT = dict(scenarios="upload,mixed,slow,resumable", sizes="1MB", users="8",
@@ -85,18 +85,40 @@ def config_from_args(args) -> RunConfig:
             targets = tuple(t.name for t in registry.select(args.targets))
         except registry.UnknownTarget as exc:
             raise UsageError(str(exc))
-    out = Path(args.out).resolve() if args.out else None
-    if out is not None:
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"--out {args.out}: cannot create that folder ({exc.strerror})")
+    out = _out_dir(args.out)
     return RunConfig(targets=targets, stages=stages,
                      duration=duration, warmup=warmup, work=args.work, workers=args.workers,
                      worker_class=args.worker_class, processes=args.processes, pin=args.pin,
                      max_upload=max_upload, bandwidth=bandwidth, chunk_size=chunk_size,
                      drop_rate=args.drop_rate, url=args.url, name=args.name,
                      out=out, quiet=args.quiet)
+
+
+def claims_plan_from_args(args) -> tuple[ClaimsPlan, RunConfig]:
+    """The claims run: which claims, how many repetitions (--quick: one short each)."""
+    try:
+        chosen = claims.select(args.claims)
+    except claims.UnknownClaim as exc:
+        raise UsageError(str(exc))
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    ids = tuple(c.strip() for c in args.claims.split(",") if c.strip())
+    plan = ClaimsPlan.quick(ids) if args.quick else ClaimsPlan(ids)
+    targets = tuple(sorted({a.target for c in chosen for a in c.experiment.arms.values()}))
+    config = RunConfig(targets=targets, stages=(), duration=plan.duration, warmup=plan.warmup,
+                       workers=args.workers, out=_out_dir(args.out), quiet=args.quiet)
+    return plan, config
+
+
+def _out_dir(text: str | None) -> Path | None:
+    if text is None:
+        return None
+    out = Path(text).resolve()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {text}: cannot create that folder ({exc.strerror})")
+    return out
 
 
 def _levels(rate: str | None, users: str) -> tuple[LoadLevel, ...]:

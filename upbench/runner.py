@@ -29,6 +29,7 @@ from upbench.lifecycle.server import RunningTarget, ServerOptions, serve
 from upbench.loadrun import LoadSpec, LocustRun
 from upbench.paths import reports_dir
 from upbench.progress import Progress
+from upbench.records import Result
 from upbench.reporting import findings, html, results, verdicts
 from upbench.reporting.labels import level_label, one_line
 from upbench.sampler import Series, TreeSampler
@@ -48,7 +49,7 @@ class Run:
     progress: Progress
     cpus: pinning.CpuPlan
 
-    def record(self, result: dict) -> None:
+    def record(self, result: Result) -> None:
         self.doc["results"].append(result)
         self.progress.info(one_line(result))
 
@@ -66,11 +67,16 @@ class Subject:
     status_path: str = "/uploads/{id}"  # "" = nothing to poll
     has_health: bool = True
     running: RunningTarget | None = None  # ours: processes, storage, restart
+    concurrency: int | None = None      # uploads it can hold at once (sync workers); None: any
     notes: list[str] = field(default_factory=list)
 
     @classmethod
-    def of(cls, running: RunningTarget) -> Subject:
-        return cls(running.target.name, running.url, running.target.protocols, running=running)
+    def of(cls, running: RunningTarget, options: ServerOptions) -> Subject:
+        target = running.target
+        sync = target.server == "gunicorn" and (options.worker_class or target.worker_class) \
+            == "sync"
+        return cls(target.name, running.url, target.protocols, running=running,
+                   concurrency=options.workers if sync else None)
 
     @classmethod
     def external(cls, url: str, name: str | None) -> Subject:
@@ -166,7 +172,7 @@ def with_target(ctx: Run, target: Target, options: ServerOptions,
                 ctx.progress.skip(skipped_levels)
                 return False
             running.storage.clean()
-            body(Subject.of(running))
+            body(Subject.of(running, options))
             return True
     except StartError as exc:
         ctx.progress.warn(f"{target.name}: did not start: {str(exc).splitlines()[0]}")
@@ -189,10 +195,11 @@ def run_levels(ctx: Run, subject: Subject, levels: list[tuple]) -> None:
 
 
 def run_level(ctx: Run, subject: Subject, scenario: Scenario, size: int, load: LoadLevel,
-              label: str = "") -> dict:
+              label: str = "", config: RunConfig | None = None) -> Result:
     """One load level: a Locust subprocess against `subject`, its processes sampled meanwhile,
-    then the integrity check. `label` keeps repeated levels' samples apart."""
-    config = ctx.config
+    then the integrity check. `label` keeps repeated levels' samples apart; `config` overrides
+    the run's settings for this level (the claims' arms)."""
+    config = config or ctx.config
     name = f"{scenario.name}-{format_size(size)}-{level_label(load.as_dict(), short=True)}"
     spec = LoadSpec(base_url=subject.base_url, scenario=scenario.name, size=size, level=load,
                     duration=config.duration, target_name=subject.name,
@@ -214,8 +221,8 @@ def run_level(ctx: Run, subject: Subject, scenario: Scenario, size: int, load: L
             crash = _crash_midway(running, config.duration)  # blocks until the target is back
         code = locust.wait()
     samples = read_samples(spec.samples_dir)
-    result = {"target": subject.name, "scenario": scenario.name, "size_bytes": size,
-              "load": load.as_dict(), "duration_s": config.duration}
+    result: Result = {"target": subject.name, "scenario": scenario.name, "size_bytes": size,
+                      "load": load.as_dict(), "duration_s": config.duration, "work": config.work}
     result.update(aggregate.summarize(samples, config.duration, config.warmup))
     if not samples:
         reason = (log_tail(locust.log, 1) or "no output").strip()
@@ -226,6 +233,7 @@ def run_level(ctx: Run, subject: Subject, scenario: Scenario, size: int, load: L
     result["server"] = server.summary(window)
     result["server"]["rss_baseline_mb"] = server.baseline_mb(
         min((s["start"] for s in samples), default=None))
+    result["server"]["concurrency"] = subject.concurrency
     # Redis, the S3 endpoint: infrastructure, reported apart from the pattern's own processes
     result["services"] = sampler.series["services"].summary(window) \
         if "services" in groups else None

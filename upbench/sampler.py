@@ -77,7 +77,7 @@ class TreeSampler:
                 rss, cpu = self._measure(roots())
                 s = self.series[name]
                 s.t.append(now)
-                s.rss_mb.append(rss / 2**20)
+                s.rss_mb.append(rss / 1e6)  # MB = 10^6 bytes, as everywhere in upbench
                 s.cpu_pct.append(cpu)
             self._stop.wait(self.interval)
 

@@ -9,6 +9,7 @@ body grows past it — without reading the rest.
 from __future__ import annotations
 
 import json
+import shutil
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -109,3 +110,12 @@ class BodyLimit:
                                 (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
+
+
+def persist(src, path) -> int:
+    """Copy an UploadFile's spooled file to its place (call it in the threadpool: file I/O must
+    not block the event loop); returns the bytes written."""
+    src.seek(0)
+    with open(path, "wb") as out:
+        shutil.copyfileobj(src, out, 1 << 20)
+        return out.tell()

@@ -9,13 +9,11 @@ Starlette's threadpool. Record: accepted -> processed (or failed). On uvicorn wi
 httptools.
 """
 
-import shutil
-
 from fastapi import BackgroundTasks, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from targets.common.fastapi_app import create_app, error
+from targets.common.fastapi_app import create_app, error, persist
 from targets.common.store import Upload
 
 app, settings, store = create_app(__name__)
@@ -27,13 +25,6 @@ def heavy_processing(upload: Upload, size: int) -> None:
         store.save(upload, "processed", size, sha256)
     except Exception as exc:
         store.save(upload, "failed", size, None, error=str(exc))
-
-
-def persist(src, path) -> int:
-    src.seek(0)
-    with open(path, "wb") as out:
-        shutil.copyfileobj(src, out, 1 << 20)
-        return out.tell()
 
 
 @app.post("/upload")

@@ -36,7 +36,8 @@ def print_summary(path: Path, quiet: bool = False) -> None:
     if any(r["client"]["saturated"] for r in doc["results"]):
         print("* the load generator was saturated: those figures describe the client", file=out)
     for v in doc["verdicts"]:
-        mark = {True: "holds", False: "does not hold", None: "not measured"}[v["holds"]]
+        mark = v.get("verdict") or {True: "holds", False: "does not hold",
+                                    None: "not measured"}[v["holds"]]
         print(f"- [{mark}] {v['claim']} (seed {v['seed']}): {v['evidence']}", file=out)
     print(file=out)
 

@@ -1,0 +1,163 @@
+"""`python bench.py [--claims a,b] [--quick]`: the claims run — every selected claim's
+experiment, repeated and interleaved, until its verdict is decided or its repetitions run out.
+
+Experiments are grouped by the servers' `--work` (a phase): the targets of a phase are all
+started once, so the arms of an experiment can be interleaved — A B in odd repetitions, B A
+in even ones (slow drift of a shared machine then hits both sides alike). After the minimum
+repetitions, an experiment is repeated again only while one of its claims is still
+inconclusive because its interval straddles the threshold, up to a cap and a time budget:
+clear claims cost little, close ones get the time. The `survey` (every target once, for the
+summary and plots) runs in the first phase.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from loadtests.catalog import SCENARIOS
+from targets.spec import Target
+from upbench import registry
+from upbench.claims import experiments, select
+from upbench.claims.judge import judge
+from upbench.claims.model import Arm, Claim, Experiment
+from upbench.config import ClaimsPlan, LoadLevel, RunConfig
+from upbench.lifecycle import pinning
+from upbench.lifecycle.processes import StartError
+from upbench.lifecycle.server import ServerOptions, serve
+from upbench.paths import reports_dir
+from upbench.progress import Progress
+from upbench.reporting import results
+from upbench.runner import Run, Subject, finish, run_level
+from upbench.verify import Endpoint, verify
+
+SURVEY_LEVEL = (1_000_000, 8)  # size, users: every target once, for the summary and plots
+
+
+def run(plan: ClaimsPlan, config: RunConfig, argv: list[str],
+        targets: dict[str, Target] | None = None,
+        claim_list: list[Claim] | None = None) -> Path:
+    """`targets` and `claim_list` replace the registry's (the tests' known-truth servers)."""
+    claim_list = claim_list if claim_list is not None else select(",".join(plan.claims))
+    targets = targets or registry.discover()
+    run_id = results.new_run_id()
+    out = config.out or reports_dir() / run_id
+    out.mkdir(parents=True, exist_ok=True)
+    doc = results.skeleton(run_id, ["python", "bench.py", *argv], config.as_dict())
+    doc["claims_run"] = plan.as_dict() | {"claims": [c.id for c in claim_list]}
+    cpus = pinning.plan(config.pin, config.processes)
+    doc["pinning"] = cpus.as_dict()
+    phases = _phases(claim_list, plan.survey and not plan.claims)
+    estimate = sum(len(e.arms) for exps in phases.values() for e in exps) * plan.min_repetitions
+    estimate += len(targets) if plan.survey and not plan.claims else 0
+    ctx = Run(config, out, doc, Progress(estimate, plan.duration + 1, config.quiet), cpus)
+    began = time.monotonic()
+    for work, exps in phases.items():
+        needed = {arm.target for e in exps for arm in e.arms.values()}
+        if any(e is experiments.SURVEY for e in exps):
+            needed |= set(targets)
+        with ExitStack() as stack:
+            subjects = _start(ctx, stack, [targets[n] for n in sorted(needed)], work)
+            if any(e is experiments.SURVEY for e in exps):
+                _survey(ctx, subjects, work)
+            _repeat(ctx, plan, [e for e in exps if e is not experiments.SURVEY], claim_list,
+                    subjects, began)
+        ctx.save()
+    finish(ctx)
+    return out
+
+
+def _phases(claim_list: list[Claim], survey: bool) -> dict[str, list[Experiment]]:
+    """{work: experiments}, in the order of experiments.ALL; the survey joins its work."""
+    chosen = {c.experiment.id for c in claim_list}
+    exps = [e for e in experiments.ALL if e.id in chosen]
+    exps += [c.experiment for c in claim_list if c.experiment not in exps]
+    if survey:
+        exps.insert(0, experiments.SURVEY)
+    phases: dict[str, list[Experiment]] = {}
+    for e in exps:
+        phases.setdefault(e.work, []).append(e)
+    return phases
+
+
+def _start(ctx: Run, stack: ExitStack, targets: list[Target], work: str) -> dict[str, Subject]:
+    """Start and verify every target of a phase; those that fail are left out (and reported)."""
+    subjects = {}
+    for target in targets:
+        options = ServerOptions(workers=ctx.config.workers, work=work, cpus=ctx.cpus.target,
+                                max_upload=ctx.config.max_upload)
+        ctx.progress.info(f"{target.name}: starting (work {work})")
+        try:
+            running = stack.enter_context(serve(target, options, ctx.out / "logs"))
+        except StartError as exc:
+            ctx.progress.warn(f"{target.name}: did not start: {str(exc).splitlines()[0]}")
+            ctx.doc["verify"].append({"target": target.name, "ok": False, "work": work,
+                                      "checks": [{"name": "start", "ok": False,
+                                                  "detail": str(exc)}]})
+            continue
+        check = verify(target.name, Endpoint.of(running)) | {"work": work}
+        ctx.doc["verify"].append(check)
+        if not check["ok"]:
+            failed = [c["name"] for c in check["checks"] if not c["ok"]]
+            ctx.progress.warn(f"{target.name}: verify failed ({', '.join(failed)}); skipped")
+            continue
+        running.storage.clean()
+        subjects[target.name] = Subject.of(running, options)
+    return subjects
+
+
+def _survey(ctx: Run, subjects: dict[str, Subject], work: str) -> None:
+    size, users = SURVEY_LEVEL
+    for name, subject in subjects.items():
+        _level(ctx, subject, Arm(name, size=size, users=users), work,
+               experiments.SURVEY.id, 1, name)
+
+
+def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list[Claim],
+            subjects: dict[str, Subject], began: float) -> None:
+    for rep in range(1, plan.max_repetitions + 1):
+        if rep > plan.min_repetitions and time.monotonic() - began > plan.budget_s:
+            ctx.progress.warn(f"time budget ({plan.budget_s:.0f} s) spent: no more repetitions")
+            return
+        active = [e for e in exps if rep <= plan.min_repetitions or _undecided(ctx, e, claim_list)]
+        if not active:
+            return
+        for exp in active:
+            roles = list(exp.arms) if rep % 2 else list(reversed(exp.arms))
+            for role in roles:
+                arm = exp.arms[role]
+                if arm.target in subjects:
+                    _level(ctx, subjects[arm.target], arm, exp.work, exp.id, rep, role)
+            if rep >= plan.min_repetitions:
+                for claim in _claims_of(exp, claim_list):
+                    v = judge(claim, ctx.doc)
+                    ctx.progress.info(f"claim {claim.id} after {rep}: {v['verdict']} — "
+                                      f"{v['evidence']}")
+
+
+def _undecided(ctx: Run, exp: Experiment, claim_list: list[Claim]) -> bool:
+    """Another repetition could decide one of its claims (not one without data at all)."""
+    return any(judge(c, ctx.doc)["verdict"] == "inconclusive" for c in _claims_of(exp, claim_list))
+
+
+def _claims_of(exp: Experiment, claim_list: list[Claim]) -> list[Claim]:
+    return [c for c in claim_list if c.experiment.id == exp.id]
+
+
+def _level(ctx: Run, subject: Subject, arm: Arm, work: str, experiment: str, rep: int,
+           role: str) -> None:
+    config = dataclasses.replace(
+        ctx.config, work=work, duration=arm.duration or ctx.config.duration,
+        bandwidth=arm.bandwidth or ctx.config.bandwidth,
+        chunk_size=arm.chunk_size or ctx.config.chunk_size,
+        drop_rate=ctx.config.drop_rate if arm.drop_rate is None else arm.drop_rate)
+    scenario = SCENARIOS[arm.scenario]
+    if arm.fresh and subject.running is not None:
+        subject.running.restart()  # a clean process: no memory kept from an earlier level
+    ctx.progress.step(f"{experiment} · {role} = {arm.describe()} · repetition {rep}")
+    result = run_level(ctx, subject, scenario, arm.size, LoadLevel("closed", users=arm.users),
+                       label=f"{experiment}-{role}-{rep}", config=config)
+    result.update(experiment=experiment, repetition=rep, arm=role)
+    ctx.record(result)
