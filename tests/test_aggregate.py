@@ -52,7 +52,18 @@ def test_window_drops_warmup_and_failures_are_counted_by_kind():
     assert r["failures"] == 2
     assert r["errors"] == {"http 413": 1, "ConnectionResetError": 1}
     assert r["latency_ms"]["max"] < 100  # the warm-up outlier is not counted
-    assert r["throughput"]["rps"] == pytest.approx(50 / 9, rel=0.01)
+    # throughput: completions after the first one past the warm-up (1.03 s) up to the time
+    # limit (10 s): the 49 other fast ones and the slow one that ended at 5 s
+    assert r["throughput"]["rps"] == pytest.approx(50 / 8.97, rel=0.01)
+
+
+def test_throughput_of_long_requests_is_not_stretched_by_their_tail():
+    """Closed loop, 8 users on 2 workers, 1.2 s per request (4 x 300 ms): 6.67 uploads/s.
+    Counting what started in a 2 s window and waiting for it to end would say ~4.2."""
+    samples = [sample(u * 0.15 + k * 1.2, None, None, u * 0.15 + (k + 1) * 1.2)
+               for u in range(8) for k in range(3)]
+    r = aggregate.summarize(samples, duration=2.5, warmup=0.5)
+    assert r["throughput"]["rps"] == pytest.approx(8 / 1.2, rel=0.1)  # measured: 6.15
 
 
 def test_open_loop_counts_late_and_dropped_starts():

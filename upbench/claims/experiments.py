@@ -33,14 +33,19 @@ BYSTANDERS = Experiment(
     "uploading 1 MB to flask-sync or flask-thread, and beside 4 slow clients sending 2 MB at "
     "1 MB/s each to flask-sync (more slow clients than its 2 workers)")
 
+def _memory_arms(name: str, role: str) -> dict[str, Arm]:
+    return {f"{role}-{size // 1_000_000}MB": Arm(name, size=size, users=2, fresh=True)
+            for size in (8_000_000, 32_000_000)}
+
+
 MEMORY = Experiment(
     "memory-in-flight", "sha256",
-    {"sync": Arm("flask-sync", size=32_000_000, users=2, fresh=True),
-     "thread": Arm("flask-thread", size=32_000_000, users=2, fresh=True),
-     "stream": Arm("flask-stream", size=32_000_000, users=2, fresh=True)},
-    "two users uploading 32 MB each (the 2 sync workers hold 64 MB in flight), each level on a "
-    "freshly started server so that memory kept from an earlier level cannot hide growth; "
-    "growth = RSS peak minus the level's own baseline")
+    {**_memory_arms("flask-sync", "sync"), **_memory_arms("flask-thread", "thread"),
+     **_memory_arms("flask-stream", "stream")},
+    "two users uploading 8 MB, then 32 MB each (the 2 sync workers hold 16 and 64 MB in "
+    "flight), each level on a freshly started server so that memory kept from an earlier level "
+    "cannot hide growth; growth = RSS peak minus the level's own baseline, fitted against the "
+    "MB in flight between the two sizes (a fixed cost per process is the intercept)")
 
 RESUME = Experiment(
     "resume-after-drops", "sha256",

@@ -8,7 +8,7 @@ CLAIMS = (
     Claim("thread-holds-uploads-in-memory", "000 (hidden cost)",
           "data = file.read()\nthreading.Thread(target=save_file_async, args=(data, filename))",
           "The thread pattern holds every upload in flight in memory",
-          ("flask-thread",), MEMORY, MemorySlope("thread"), 0.5, "above",
+          ("flask-thread",), MEMORY, MemorySlope("thread-8MB", "thread-32MB"), 0.5, "above",
           "the bytes are handed to the thread, so the worker holds them until it has written "
           "them; 'holds' = at least 0.5 MB of growth per MB in flight", unit=" MB/MB"),
     Claim("thread-acks-before-durable", "000 (hidden cost)",

@@ -30,7 +30,7 @@ def context(doc: dict, exp: Experiment) -> dict:
 
 def judge(claim: Claim, doc: dict) -> Verdict:
     exp, measure = claim.experiment, claim.measure
-    roles = _roles(claim)
+    roles = measure.roles
     rows, figures = [], []
     ctx = context(doc, exp)
     for rep, arms in repetitions(doc, exp).items():
@@ -59,11 +59,6 @@ def judge(claim: Claim, doc: dict) -> Verdict:
         verdict["effect"]["interval"] = [_round(lo), _round(hi)]
     return {**verdict, "verdict": value, "holds": {"holds": True, "does not hold": False}.get(value),
             "evidence": _evidence(claim, verdict["effect"], len(figures), reason)}
-
-
-def _roles(claim: Claim) -> set[str]:
-    m = claim.measure
-    return {m.num, m.den} if hasattr(m, "num") else {m.role}
 
 
 def _usable(r: Result) -> bool:

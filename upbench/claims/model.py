@@ -64,13 +64,18 @@ class Ratio:
     key: str
     kind: Literal["ratio"] = "ratio"
 
+    @property
+    def roles(self) -> set[str]:
+        return {self.num, self.den}
+
     def figure(self, arms: dict[str, Result], context: dict) -> float | None:
         a, b = get(arms[self.num], self.block, self.key), get(arms[self.den], self.block, self.key)
         return a / b if a is not None and b else None
 
     def label(self, exp: Experiment) -> str:
-        return (f"{self.block.removesuffix('_ms')} {self.key} of {exp.arms[self.num].target} / "
-                f"{exp.arms[self.den].target}")
+        num, den = exp.arms[self.num], exp.arms[self.den]
+        return (f"{self.block.removesuffix('_ms')} {self.key} of {num.target} {num.scenario} "
+                f"({self.num}) / {den.target} {den.scenario} ({self.den})")
 
     def synthesize(self, value: float, rng: random.Random) -> dict[str, dict]:
         base = rng.uniform(5, 50)
@@ -80,29 +85,49 @@ class Ratio:
 
 @dataclass(frozen=True)
 class MemorySlope:
-    """Server RSS growth (peak over the level's own baseline) per MB the server holds at once
-    (size x the uploads it really has in flight: min(users, workers) for sync workers)."""
-    role: str
+    """The slope of server RSS growth (peak over the level's own baseline) against the MB the
+    server holds at once (size x the uploads it really has in flight: min(users, workers) for
+    sync workers), between a small and a large upload size: a fixed cost per process (a
+    fresh worker's first imports, buffers) is the intercept and cancels."""
+    small: str
+    large: str
     kind: Literal["value"] = "value"
 
+    @property
+    def roles(self) -> set[str]:
+        return {self.small, self.large}
+
     def figure(self, arms: dict[str, Result], context: dict) -> float | None:
-        r = arms[self.role]
-        peak, base = get(r, "server", "rss_peak_mb"), get(r, "server", "rss_baseline_mb")
-        in_flight = in_flight_mb(r, context)
-        return (peak - base) / in_flight if peak is not None and base is not None \
-            and in_flight else None
+        points = [(in_flight_mb(arms[role]), growth_mb(arms[role]))
+                  for role in (self.small, self.large)]
+        if any(x is None or y is None for x, y in points):
+            return None
+        (x0, y0), (x1, y1) = points
+        return (y1 - y0) / (x1 - x0) if x1 != x0 else None
 
     def label(self, exp: Experiment) -> str:
-        return f"RSS growth of {exp.arms[self.role].target} per MB in flight"
+        small, large = exp.arms[self.small], exp.arms[self.large]
+        return (f"RSS growth of {large.target} per MB in flight ({format_size(small.size)} → "
+                f"{format_size(large.size)} uploads)")
 
     def synthesize(self, value: float, rng: random.Random) -> dict[str, dict]:
-        base = rng.uniform(80, 120)
-        return {self.role: {"size_bytes": 32_000_000, "load": {"model": "closed", "users": 2},
-                            "server": {"rss_baseline_mb": base, "rss_peak_mb": base + 64 * value,
-                                       "concurrency": 2}}}
+        fixed = rng.uniform(5, 15)  # per-process overhead: the intercept
+
+        def level(size: int) -> dict:
+            base = rng.uniform(80, 120)
+            in_flight = size * 2 / 1e6
+            return {"size_bytes": size, "load": {"model": "closed", "users": 2},
+                    "server": {"rss_baseline_mb": base, "concurrency": 2,
+                               "rss_peak_mb": base + fixed + in_flight * value}}
+        return {self.small: level(8_000_000), self.large: level(32_000_000)}
 
 
-def in_flight_mb(r: Result, context: dict) -> float | None:
+def growth_mb(r: Result) -> float | None:
+    peak, base = get(r, "server", "rss_peak_mb"), get(r, "server", "rss_baseline_mb")
+    return peak - base if peak is not None and base is not None else None
+
+
+def in_flight_mb(r: Result) -> float | None:
     users = (r.get("load") or {}).get("users") or 0
     held = min(users, (r.get("server") or {}).get("concurrency") or users)
     return r["size_bytes"] * held / 1e6 if held else None
@@ -114,6 +139,10 @@ class AckGap:
     latency p50): how long an acknowledged upload is not yet done."""
     role: str
     kind: Literal["value"] = "value"
+
+    @property
+    def roles(self) -> set[str]:
+        return {self.role}
 
     def figure(self, arms: dict[str, Result], context: dict) -> float | None:
         r = arms[self.role]
@@ -131,22 +160,30 @@ class AckGap:
 @dataclass(frozen=True)
 class BusyPerWorker:
     """Little's law: requests in service per worker = throughput x the work's own time /
-    workers. 1.0 = each worker serves one request at a time; 4.0 = four at once."""
+    workers, with the closed loop's throughput = users / mean latency (no think time).
+    1.0 = each worker serves one request at a time; 4.0 = four at once."""
     role: str
     kind: Literal["value"] = "value"
 
+    @property
+    def roles(self) -> set[str]:
+        return {self.role}
+
     def figure(self, arms: dict[str, Result], context: dict) -> float | None:
         r = arms[self.role]
-        rps, work_s = get(r, "throughput", "rps"), context.get("work_s")
-        workers = context.get("workers")
-        return rps * work_s / workers if rps is not None and work_s and workers else None
+        mean_s, work_s = get(r, "latency_ms", "mean"), context.get("work_s")
+        users, workers = (r.get("load") or {}).get("users"), context.get("workers")
+        if not (mean_s and work_s and users and workers):
+            return None
+        return users / (mean_s / 1000) * work_s / workers
 
     def label(self, exp: Experiment) -> str:
         return f"requests in service per worker of {exp.arms[self.role].target}"
 
     def synthesize(self, value: float, rng: random.Random) -> dict[str, dict]:
-        # context (tests): work_s 0.3, workers 2
-        return {self.role: {"throughput": {"rps": value * 2 / 0.3}}}
+        # context (tests): work_s 0.3, workers 2; 8 users
+        return {self.role: {"load": {"model": "closed", "users": 8},
+                            "latency_ms": {"mean": 8 * 0.3 / (value * 2) * 1000}}}
 
 
 @dataclass(frozen=True)
@@ -155,6 +192,10 @@ class Survival:
     (pooled over repetitions: an exact binomial interval)."""
     role: str
     kind: Literal["proportion"] = "proportion"
+
+    @property
+    def roles(self) -> set[str]:
+        return {self.role}
 
     def figure(self, arms: dict[str, Result], context: dict) -> tuple[int, int] | None:
         r = arms[self.role]
@@ -171,9 +212,9 @@ class Survival:
 
     def synthesize(self, value: float, rng: random.Random) -> dict[str, dict]:
         cut = 40
-        return {self.role: {"resume": {"cut_uploads": cut, "completed_after_drop":
-                                       round(cut * value)}, "integrity": {"lost": 0,
-                                                                         "corrupt": 0}}}
+        done = min(cut, max(0, round(cut * value)))
+        return {self.role: {"resume": {"cut_uploads": cut, "completed_after_drop": done},
+                            "integrity": {"lost": 0, "corrupt": 0}}}
 
 
 Measure = Ratio | MemorySlope | AckGap | BusyPerWorker | Survival

@@ -8,13 +8,13 @@ CLAIMS = (
           "However, this method loads the entire file into memory, which is inefficient for "
           "large files.",
           "request.files + save() holds the whole upload in memory",
-          ("flask-sync",), MEMORY, MemorySlope("sync"), 0.5, "above",
+          ("flask-sync",), MEMORY, MemorySlope("sync-8MB", "sync-32MB"), 0.5, "above",
           "a server holding each upload in memory grows by ~1 MB per MB in flight; "
           "'loads the entire file' = at least 0.5", unit=" MB/MB"),
     Claim("streaming-flat-memory", "001",
           "This writes the file in chunks, preventing excessive memory usage.",
           "Streaming the upload to disk keeps server memory flat as uploads grow",
-          ("flask-stream",), MEMORY, MemorySlope("stream"), 0.25, "below",
+          ("flask-stream",), MEMORY, MemorySlope("stream-8MB", "stream-32MB"), 0.25, "below",
           "'flat' = less than 0.25 MB of growth per MB in flight",
           unit=" MB/MB",
           notes=("Judged on flask-stream, the corrected pattern: the seed's own snippet reads "

@@ -8,7 +8,12 @@ from upbench.reporting.labels import level_label
 
 
 def summarize(doc: dict) -> list[str]:
-    rs = [r for r in doc["results"] if r["requests"] and r["latency_ms"]]
+    """Compares results at the run's own --work only (a claims run also has levels with a long
+    task), and the first repetition of a repeated level."""
+    work = (doc.get("config") or {}).get("work")
+    comparable = [r for r in doc["results"] if r.get("work", work) == work
+                  and (r.get("repetition") or 1) == 1]
+    rs = [r for r in comparable if r["requests"] and r["latency_ms"]]
     lines = []
     upload = [r for r in rs if r["scenario"] == "upload" and r["load"]["model"] == "closed"]
     if upload:
@@ -41,14 +46,23 @@ def summarize(doc: dict) -> list[str]:
         lines.append(f"Bystanders (GET /health beside uploads): p99 {best['bystander_ms']['p99']:.0f} ms "
                      f"beside {best['target']}, {worst['bystander_ms']['p99']:.0f} ms beside "
                      f"{worst['target']}.")
-    memory = [r for r in doc["results"] if r.get("server") and r["server"].get("rss_peak_mb")]
+    memory = [r for r in comparable if _growth(r) is not None]
     if memory:
-        big = max(memory, key=lambda r: r["server"]["rss_peak_mb"])
-        lines.append(f"Memory: the largest server footprint was {big['target']} at "
-                     f"{big['server']['rss_peak_mb']:.0f} MB RSS ({big['scenario']}, "
-                     f"{format_size(big['size_bytes'])}, {level_label(big['load'])}).")
+        # growth over the level's own baseline: a process's resting footprint (a Celery
+        # worker's, an interpreter's) is not a cost of the uploads
+        big = max(memory, key=_growth)
+        lines.append(f"Memory: uploads grew {big['target']}'s RSS the most, by "
+                     f"{_growth(big):.0f} MB over its {big['server']['rss_baseline_mb']:.0f} MB "
+                     f"at rest ({big['scenario']}, {format_size(big['size_bytes'])}, "
+                     f"{level_label(big['load'])}).")
     lines.append(_data_loss(doc))
     return [line for line in lines if line]
+
+
+def _growth(r: dict) -> float | None:
+    server = r.get("server") or {}
+    peak, base = server.get("rss_peak_mb"), server.get("rss_baseline_mb")
+    return peak - base if peak is not None and base is not None else None
 
 
 def _fastest(label: str, rs: list[dict], size: int, by: str = "rps") -> str:

@@ -3,8 +3,6 @@ can re-render any stored run and nothing here ever generates load."""
 
 from __future__ import annotations
 
-import base64
-import io
 from collections import defaultdict
 from pathlib import Path
 
@@ -12,7 +10,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from loadtests.units import format_size
 from upbench.paths import TEMPLATES
-from upbench.reporting import findings
+from upbench.reporting import findings, forest
+from upbench.reporting.figures import png
 
 
 def render(doc: dict, path: Path) -> None:
@@ -24,6 +23,7 @@ def render(doc: dict, path: Path) -> None:
     env.filters["ms"] = lambda v: f"{v:,.1f}" if isinstance(v, (int, float)) else "-"
     html = env.get_template("report.html.j2").render(
         doc=doc, plots=plots(doc), rows=_rows(doc), skipped=_skipped(doc),
+        forest=forest.figure(doc.get("verdicts") or []),
         summary=doc.get("summary") or findings.summarize(doc))
     path.write_text(html)
 
@@ -95,7 +95,7 @@ def _figure(family, title, series, xlabel, ylabel, caption, logx=False) -> dict:
         ax.set_xscale("log")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    return {"family": family, "title": title, "png": _png(fig), "caption": caption}
+    return {"family": family, "title": title, "png": png(fig), "caption": caption}
 
 
 def _bars(family, title, rs, metrics, ylabel, caption) -> dict:
@@ -113,7 +113,7 @@ def _bars(family, title, rs, metrics, ylabel, caption) -> dict:
     ax.set_yscale("log")
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=8)
-    return {"family": family, "title": title, "png": _png(fig), "caption": caption}
+    return {"family": family, "title": title, "png": png(fig), "caption": caption}
 
 
 def _timeline_figure(timelines: dict) -> dict:
@@ -127,18 +127,10 @@ def _timeline_figure(timelines: dict) -> dict:
            ylabel="RSS (MB)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    return {"family": "rss-timeline", "title": "Server RSS over time", "png": _png(fig),
+    return {"family": "rss-timeline", "title": "Server RSS over time", "png": png(fig),
             "caption": "psutil samples of the whole process tree, every 0.2 s"}
 
 
-def _png(fig) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=90)
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode()
 
 
 # --- data shaping -----------------------------------------------------------------------------
