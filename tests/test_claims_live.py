@@ -23,7 +23,7 @@ from upbench.config import ClaimsPlan, RunConfig
 
 HOARDER = Target(name="hoarder", seeds=(), summary="buffers the whole body, then saves it",
                  app="tests.apps.hoarder:app")
-PLAN = ClaimsPlan(min_repetitions=3, max_repetitions=3, duration=1.5, warmup=0.3, survey=False)
+PLAN = ClaimsPlan(min_repetitions=3, max_repetitions=3, duration=1.2, warmup=0.3, survey=False)
 
 
 def claim_on(claim_id: str, exp_id: str, arms: dict[str, Arm]):
