@@ -66,7 +66,7 @@ class ClaimsPlan:
     max_repetitions: int = 6
     duration: float = 2.5         # per level, unless the arm says otherwise
     warmup: float = 0.5
-    budget_s: float = 300.0       # no extra repetition starts after this (the minimum always runs)
+    budget_s: float = 270.0       # no extra repetition starts after this (the minimum always runs)
     survey: bool = True
 
     @classmethod

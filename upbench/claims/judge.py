@@ -108,4 +108,4 @@ def _evidence(claim: Claim, effect: dict, n: int, reason: str) -> str:
 def _round(x: float | None) -> float | None:
     if x is None or isinstance(x, tuple):
         return list(x) if isinstance(x, tuple) else None
-    return float(f"{x:.3g}")
+    return 0.0 if abs(x) < 5e-5 else float(f"{x:.3g}")  # 1e-17 is a zero slope

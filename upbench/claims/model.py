@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Literal
 
+from loadtests.catalog import SCENARIOS
 from loadtests.units import format_size
 from upbench.records import Result
 
@@ -32,6 +33,8 @@ class Arm:
     drop_rate: float | None = None
 
     def describe(self) -> str:
+        if not SCENARIOS[self.scenario].uploads:
+            return f"{self.target} · {self.scenario} (no uploads)"
         return (f"{self.target} · {self.scenario} · {format_size(self.size)} · "
                 f"{self.users} user{'s' if self.users != 1 else ''}")
 

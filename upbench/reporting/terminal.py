@@ -22,7 +22,8 @@ def print_summary(path: Path, quiet: bool = False) -> None:
     header = (f"{'target':<15} {'scenario':<9} {'size':>7} {'load':>9} {'req/s':>8} {'MB/s':>7} "
               f"{'p50 ms':>9} {'p99 ms':>9} {'done p50':>9} {'RSS MB':>7} {'fail':>5} {'lost':>4}")
     print("\n" + header, file=out)
-    for r in doc["results"]:
+    # a claims run has dozens of repeated levels: the table shows the first repetition of each
+    for r in (r for r in doc["results"] if (r.get("repetition") or 1) == 1):
         level = level_label(r["load"], short=True)
         lat = r["latency_ms"] or {}
         done = r["completion_ms"] or {}
@@ -35,10 +36,15 @@ def print_summary(path: Path, quiet: bool = False) -> None:
               file=out)
     if any(r["client"]["saturated"] for r in doc["results"]):
         print("* the load generator was saturated: those figures describe the client", file=out)
-    for v in doc["verdicts"]:
+    measured = [v for v in doc["verdicts"] if v.get("verdict", "") != "not measured"]
+    for v in measured:
         mark = v.get("verdict") or {True: "holds", False: "does not hold",
                                     None: "not measured"}[v["holds"]]
-        print(f"- [{mark}] {v['claim']} (seed {v['seed']}): {v['evidence']}", file=out)
+        print(f"- [{mark}] {v.get('id') or v['claim']} (seed {v['seed']}): {v['evidence']}",
+              file=out)
+    if len(measured) < len(doc["verdicts"]):
+        print(f"- {len(doc['verdicts']) - len(measured)} claim(s) not measured in this run: "
+              "`python bench.py` judges them all", file=out)
     print(file=out)
 
 
