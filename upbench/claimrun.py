@@ -121,12 +121,14 @@ def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list
         if rep > plan.min_repetitions and time.monotonic() - began > plan.budget_s:
             ctx.progress.warn(f"time budget ({plan.budget_s:.0f} s) spent: no more repetitions")
             return
-        active = [e for e in exps if rep <= plan.min_repetitions or _undecided(ctx, e, claim_list)]
+        needed = {e.id: _roles_to_repeat(ctx, e, claim_list, rep <= plan.min_repetitions)
+                  for e in exps}
+        active = [e for e in exps if needed[e.id]]
         if not active:
             return
         for exp in active:
-            roles = list(exp.arms) if rep % 2 else list(reversed(exp.arms))
-            for role in roles:
+            roles = [r for r in exp.arms if r in needed[exp.id]]
+            for role in roles if rep % 2 else reversed(roles):
                 arm = exp.arms[role]
                 if arm.target in subjects:
                     _level(ctx, subjects[arm.target], arm, exp.work, exp.id, rep, role)
@@ -137,9 +139,15 @@ def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list
                                       f"{v['evidence']}")
 
 
-def _undecided(ctx: Run, exp: Experiment, claim_list: list[Claim]) -> bool:
-    """Another repetition could decide one of its claims (not one without data at all)."""
-    return any(judge(c, ctx.doc)["verdict"] == "inconclusive" for c in _claims_of(exp, claim_list))
+def _roles_to_repeat(ctx: Run, exp: Experiment, claim_list: list[Claim],
+                     minimum: bool) -> set[str]:
+    """Every arm within the minimum repetitions; after it, only the arms of the claims that are
+    still inconclusive (another repetition could decide them)."""
+    claims = _claims_of(exp, claim_list)
+    if minimum:
+        return set(exp.arms) if claims else set()
+    return {role for c in claims if judge(c, ctx.doc)["verdict"] == "inconclusive"
+            for role in c.measure.roles}
 
 
 def _claims_of(exp: Experiment, claim_list: list[Claim]) -> list[Claim]:
