@@ -111,8 +111,11 @@ def share(requests: int, failures: int) -> float:
 
 
 def mostly_failed(result: dict) -> bool:
-    """A result whose uploads mostly failed: its few successes say nothing about speed."""
-    return not result["requests"] or share(result["requests"], result["failures"]) > MOSTLY_FAILED
+    """A result whose uploads mostly failed (or never ran: errors and no upload): its few
+    successes say nothing about speed. Bystanders alone (no upload, no error) are not."""
+    if not result["requests"]:
+        return bool(result["errors"])
+    return share(result["requests"], result["failures"]) > MOSTLY_FAILED
 
 
 def warning(requests: int, failures: int, errors: dict[str, int], path: str,
@@ -126,7 +129,8 @@ def warning(requests: int, failures: int, errors: dict[str, int], path: str,
     ratio = share(requests, failures) if requests else 1.0
     advice = expected or hint(top)
     others = len(errors) - 1
-    text = (f"{ratio * 100:.0f} % of uploads failed: {describe(top)} on {path}"
+    text = ((f"{ratio * 100:.0f} % of uploads failed" if requests else "no upload was made")
+            + f": {describe(top)} on {path}"
             + (f" (and {others} other kind{'s' if others > 1 else ''} of error)" if others else "")
             + (f" — {advice}" if advice else ""))
     return {"share": round(ratio, 4), "top_error": top, "hint": advice, "text": text}

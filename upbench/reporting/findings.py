@@ -3,13 +3,16 @@ number. Derived from the results alone, like everything in the report."""
 
 from __future__ import annotations
 
+from loadtests import failures
 from loadtests.units import format_size
-from upbench.reporting.labels import level_label
+from upbench.reporting.labels import level_label, result_label
 
 
 def summarize(doc: dict) -> list[str]:
-    rs = [r for r in doc["results"] if r["requests"] and r["latency_ms"]]
-    lines = []
+    # a level whose uploads mostly failed is never anyone's "fastest": its few successes
+    rs = [r for r in doc["results"]
+          if r["requests"] and r["latency_ms"] and not failures.mostly_failed(r)]
+    lines = [_failed_levels(doc)]
     upload = [r for r in rs if r["scenario"] == "upload" and r["load"]["model"] == "closed"]
     if upload:
         sizes = sorted({r["size_bytes"] for r in upload})
@@ -49,6 +52,14 @@ def summarize(doc: dict) -> list[str]:
                      f"{format_size(big['size_bytes'])}, {level_label(big['load'])}).")
     lines.append(_data_loss(doc))
     return [line for line in lines if line]
+
+
+def _failed_levels(doc: dict) -> str:
+    broken = [r for r in doc["results"] if failures.mostly_failed(r)]
+    if not broken:
+        return ""
+    return ("Left out of the comparisons below (most of their uploads failed): " + "; ".join(
+        f"{r['target']} ({r['scenario']}, {result_label(r)})" for r in broken) + ".")
 
 
 def _fastest(label: str, rs: list[dict], size: int, by: str = "rps") -> str:
