@@ -60,7 +60,7 @@ def run(target: Target, web_port: int, workers: int, work: str, size: int,
                              logs / "locust.log", "Locust web UI")
                     print(f"{target.name} on {running.url}\nLocust web UI: "
                           f"http://127.0.0.1:{web_port}  (Ctrl-C stops both)\n"
-                          f"scenarios: {', '.join(names)} (the form's 'scenario' field; "
+                          f"scenarios: {', '.join(names)} (the form's Custom parameters → Scenario; "
                           f"default {scenario})", flush=True)
                     return 0 if ui.wait() == 0 else 1
                 finally:
