@@ -15,25 +15,35 @@ With `--user-rate R` each user is instead an open-loop scheduler: it starts R up
 second on a fixed timetable, whatever the server does, each in a greenlet of its own, and
 dates them from the *intended* start (wrk2's correction of coordinated omission). A start more
 than 10 ms behind the timetable is late; beyond `--max-inflight` uploads a start is dropped.
+
+A failed request (an error status, a protocol error, a refused connection) makes a closed-loop
+user or a bystander wait before its next one (loadtests/failures.py `Backoff`: 0.05 s doubling
+to 2 s, reset by a success), in Locust's wait between tasks: the wait is in no request's
+timing, and a stop ends it at once. Open-loop users keep their timetable (their rate already
+bounds the failures).
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import random
 import time
+from collections import Counter
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import gevent
 from gevent.event import Event
 from gevent.monkey import get_original
-from locust import User, constant, events, task
+from locust import User, events, task
 from locust.exception import StopUser
 from locust.user.users import LOCUST_STATE_STOPPING
 
-from loadtests.catalog import BYSTANDERS
-from loadtests.http import Connection, Exchange, os_sleep
+from loadtests import failures
+from loadtests.catalog import BYSTANDERS, SCENARIOS
+from loadtests.failures import Backoff
+from loadtests.http import Connection, Exchange
 from loadtests.payload import Body, Payload
 from loadtests.samples import SampleWriter
 from loadtests.units import parse_size
@@ -41,7 +51,6 @@ from loadtests.upload import parse_json, post_upload
 
 FINAL = {"stored", "processed", "failed"}
 GRACE_S = 60.0          # at stop: time for uploads in flight and completion polls to end
-ERROR_BACKOFF_S = 0.05  # after a refused connection: don't spin while a server restarts
 SLICE_S = 2.0           # closed loop: OS-thread time per Locust task (bounds a stop's wait)
 MAX_OS_THREADS = 256    # closed-loop users beyond this many run on greenlets
 _writer: SampleWriter | None = None
@@ -49,6 +58,7 @@ pending: set = set()    # greenlets that must finish (or be recorded as cut) bef
 slices: set = set()     # Events of the OS-thread slices still running
 _start_thread = get_original("_thread", "start_new_thread")
 completed = {"count": 0}  # 202 uploads seen final (shown in the web UI tab)
+failed_kinds: Counter = Counter()  # error kinds of failed uploads (the web UI tab's warning)
 
 
 @events.init_command_line_parser.add_listener
@@ -56,8 +66,9 @@ def _options(parser):
     add = parser.add_argument
     add("--upload-size", env_var="UPBENCH_SIZE", default="1MB",
         help="Size of each upload, e.g. 64KB, 1MB, 32MiB")
-    add("--upload-path", env_var="UPBENCH_UPLOAD_PATH", default="/upload",
-        help="Upload endpoint on --host (tus: the creation endpoint, e.g. /files/)")
+    add("--upload-path", env_var="UPBENCH_UPLOAD_PATH", default="",
+        help="Upload endpoint on --host (tus: the creation endpoint); '' = the scenario's "
+             "own: /upload, /files/ for tus")
     add("--status-path", env_var="UPBENCH_STATUS_PATH", default="/uploads/{id}",
         help="Status endpoint polled after a 202 ('' = don't poll)")
     add("--user-rate", env_var="UPBENCH_USER_RATE", default="0",
@@ -90,6 +101,12 @@ def _open_samples(environment, **_):
         return  # with --processes N the master runs no users: its workers write the samples
     if folder and _writer is None:
         _writer = SampleWriter(folder)
+
+
+@events.test_start.add_listener
+def _reset_counts(**_):
+    failed_kinds.clear()  # Locust clears its stats at a new swarm: the tab counts alike
+    completed["count"] = 0
 
 
 @events.test_stop.add_listener
@@ -130,13 +147,15 @@ class UploadUser(User):
     """One multipart POST per upload, closed or open loop."""
 
     scenario = "upload"
-    wait_time = constant(0)
     bandwidth: float | None = None
     _ids = iter(range(1, 1 << 62))
     threaded_users = 0
 
     def on_start(self):
         opts = self.environment.parsed_options
+        if not opts.upload_path:  # this user's own copy: classes of other scenarios may run too
+            opts = argparse.Namespace(**{**vars(opts),
+                                         "upload_path": SCENARIOS[self.scenario].upload_path})
         self.opts = opts
         self.user_id = next(UploadUser._ids)
         self.payload = Payload.shared(parse_size(opts.upload_size))
@@ -145,6 +164,7 @@ class UploadUser(User):
         self.inflight = 0
         self.seq = 0
         self.t0 = time.time()
+        self.backoff = Backoff()
         self.os_thread = not self.rate and UploadUser.threaded_users < MAX_OS_THREADS
         UploadUser.threaded_users += self.os_thread
 
@@ -152,6 +172,10 @@ class UploadUser(User):
         UploadUser.threaded_users -= self.os_thread
         for conn in self.idle:
             conn.close()
+
+    def wait_time(self) -> float:
+        """Locust's wait between two tasks: none after a success, the backoff after a failure."""
+        return self.backoff.pause
 
     def connection(self) -> Connection:
         return Connection(self.host, os_thread=self.os_thread)
@@ -184,12 +208,14 @@ class UploadUser(User):
         The thread stops early when Locust stops the user (gracefully: after the upload in
         flight) or kills this greenlet. Uploads are reported in one batch at the end (a
         cross-thread wake-up of the hub per upload showed in ~15 % of the GIL-holding
-        samples), except those a completion poll must follow, which go to the hub at once."""
+        samples), except those a completion poll must follow, which go to the hub at once.
+        A failed upload ends the slice: the greenlet then backs off (see `wait_time`)."""
         hub = gevent.get_hub().loop
-        done, halt, failure, batch = Event(), [], [], []
+        done, halt, failure, batch, failed = Event(), [], [], [], []
 
         def run():
             until = time.monotonic() + SLICE_S
+            succeeded = False
             try:
                 while not halt and self._state != LOCUST_STATE_STOPPING and \
                         time.monotonic() < until:
@@ -198,8 +224,11 @@ class UploadUser(User):
                         hub.run_callback_threadsafe(self.report, attempt, None)
                     else:
                         batch.append(attempt)
-                    if not attempt.ex.status:
-                        os_sleep(ERROR_BACKOFF_S)
+                    ex = attempt.ex
+                    if ex.error or not 200 <= ex.status < 300:
+                        failed.append(succeeded)
+                        break
+                    succeeded = True
             except BaseException as exc:  # a bug, not a failed upload: raise it in the task
                 failure.append(exc)
             finally:
@@ -219,6 +248,10 @@ class UploadUser(User):
             halt.append(True)
         if failure:
             raise failure[0]
+        if not failed or failed[0]:  # a success since the last failure resets the backoff
+            self.backoff.success()
+        if failed:
+            self.backoff.failure()
 
     def upload(self, start: float | None) -> None:
         """One upload on this greenlet; `start` is the intended start in open loop."""
@@ -227,9 +260,9 @@ class UploadUser(User):
         finally:
             if start is not None:
                 self.inflight -= 1
-        self.report(attempt, start)
-        if not attempt.ex.status and not start:
-            gevent.sleep(ERROR_BACKOFF_S)
+        ok = self.report(attempt, start)
+        if start is None:
+            self.backoff.record(ok)
 
     def exchange(self, start: float | None) -> Attempt:
         """One upload, measured. Runs in a closed-loop user's OS thread too: nothing of gevent
@@ -243,8 +276,9 @@ class UploadUser(User):
             self.idle.append(conn)
         return Attempt(body, issued, ex, reply, extra)
 
-    def report(self, attempt: Attempt, start: float | None) -> None:
-        """Record one upload, tell Locust, and follow a 202 until it is final."""
+    def report(self, attempt: Attempt, start: float | None) -> bool:
+        """Record one upload, tell Locust, and follow a 202 until it is final. True when the
+        upload succeeded (so far: the completion poll may still find it failed)."""
         body, issued, ex, reply, extra = attempt
         error = ex.error or _http_error(ex.status)
         sample = dict(scenario=self.scenario, target=self.opts.target_name, user=self.user_id,
@@ -257,13 +291,17 @@ class UploadUser(User):
             request_type=self.request_type, name=f"{self.opts.upload_path} [{body.size}B]",
             response_time=((ex.end or time.time()) - ex.start) * 1000, response_length=body.size,
             exception=RuntimeError(error) if error else None, context={})
-        if error is None and self.polls(ex, reply):
+        if error is not None:
+            failed_kinds[failures.kind(error, ex.status)] += 1
+            _record(sample)
+            return False
+        if self.polls(ex, reply):
             _spawn(_poll_until_final, self.host, self.opts.status_path.format(id=reply["id"]),
                    sample, float(self.opts.poll_timeout))
-            return
-        if error is None:
-            sample["done"] = ex.end
+            return True
+        sample["done"] = ex.end
         _record(sample)
+        return True
 
     request_type = "POST"
     poll_always = False
@@ -363,14 +401,20 @@ class BystanderUser(User):
 
     scenario = "mixed"
     fixed_count = BYSTANDERS
-    wait_time = constant(0.05)
+    interval = 0.05  # seconds between two probes
+    request_type = "GET"  # the uploads' are POST and TUS: the web UI tab tells them apart
 
     def on_start(self):
         self.conn = Connection(self.host)
         self.target_name = self.environment.parsed_options.target_name
+        self.backoff = Backoff()
 
     def on_stop(self):
         self.conn.close()
+
+    def wait_time(self) -> float:
+        """Every `interval`; after a failed probe, the backoff if longer."""
+        return max(self.interval, self.backoff.pause)
 
     @task
     def health(self):
@@ -379,8 +423,9 @@ class BystanderUser(User):
         _record(dict(scenario="mixed", target=self.target_name, user=0, kind="bystander",
                      start=ex.start, sent=ex.sent, ttfb=ex.ttfb, end=ex.end, done=ex.end,
                      bytes=0, status=ex.status, error=error))
+        self.backoff.record(error is None)
         self.environment.events.request.fire(
-            request_type="GET", name="/health (bystander)",
+            request_type=self.request_type, name="/health (bystander)",
             response_time=((ex.end or time.time()) - ex.start) * 1000, response_length=0,
             exception=RuntimeError(error) if error else None, context={})
 

@@ -13,6 +13,8 @@ from collections import Counter
 
 from hdrh.histogram import HdrHistogram
 
+from loadtests import failures
+
 PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p999": 99.9}
 HDR_MAX_US = 3600 * 1_000_000  # one hour
 LATE_S = 0.010  # an open-loop start this much behind schedule counts as late
@@ -58,8 +60,7 @@ def busy_window(samples: list[dict], warmup: float) -> tuple[float, float] | Non
 
 
 def error_kind(sample: dict) -> str:
-    err = sample["error"] or f"http {sample['status']}"
-    return err.split(":")[0].strip()
+    return failures.kind(sample["error"], sample["status"])
 
 
 def throughput(uploads: list[dict], window: list[dict], duration: float, warmup: float) -> dict:

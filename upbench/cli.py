@@ -96,6 +96,9 @@ def build_parser() -> Parser:
     ui.add_argument("--workers", type=int, default=2)
     ui.add_argument("--work", default="sha256")
     ui.add_argument("--size", default="1MB", help="initial upload size (editable in the UI)")
+    ui.add_argument("--scenario", default="upload",
+                    help="the form's default scenario (the others stay selectable)")
+    ui.add_argument("--users", type=int, default=4, help="the form's default number of users")
 
     sub.add_parser("list", help="targets and scenarios")
     return parser
@@ -228,7 +231,7 @@ def cmd_ui(args, argv) -> int:
     except ValueError as exc:
         raise UsageError(str(exc))
     return webui.run(target, args.web_port, _positive(args.workers, "--workers"), args.work,
-                     size)
+                     size, args.scenario, _positive(args.users, "--users"))
 
 
 def cmd_list(args, argv) -> int:

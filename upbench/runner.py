@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from loadtests import failures
 from loadtests.catalog import SCENARIOS, Scenario
 from loadtests.samples import read_samples
 from loadtests.units import format_size
@@ -241,6 +242,9 @@ def run_level(ctx: Run, subject: Subject, scenario: Scenario, size: int, load: L
     result["timeline"] = _timeline(server)
     if crash is not None:
         result["crash"] = crash
+    result["failure_warning"] = failures.warning(
+        result["requests"], result["failures"], result["errors"], subject.path_for(scenario),
+        expected="expected while the target was killed and restarted" if crash else None)
     result["level_error"] = None
     try:
         result["integrity"] = integrity.check(samples, subject.storage)

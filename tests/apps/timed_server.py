@@ -2,10 +2,13 @@
 
     python tests/apps/timed_server.py PORT [--before-headers-ms A] [--before-body-ms B]
                                            [--pause-every E --pause-for P]
+                                           [--status 404 --after N]
 
 It reads each request body completely, waits A ms, sends the status line and headers, waits
 B ms, then sends the body. With --pause-every, it stops answering for P seconds out of every
-E (requests wait, none is refused), like a stop-the-world pause. It has
+E (requests wait, none is refused), like a stop-the-world pause. With --status, every
+request after the first N answers that status instead (404: the route went away after the
+check, as in a redeploy), counted in the log. It has
 no /health and no /uploads/<id>: any POST path answers 200 with a plain-text body — the
 "anyone's endpoint" case. Written on raw asyncio sockets so no framework adds its own delays.
 """
@@ -15,8 +18,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from http import HTTPStatus
 
 BODY = b"thanks"
+answered = {"count": 0}
 
 
 async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, opts):
@@ -33,8 +38,13 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, opt
                 if phase < opts.pause_for:
                     await asyncio.sleep(opts.pause_for - phase)
             await asyncio.sleep(opts.before_headers_ms / 1000)
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-                         b"Content-Length: %d\r\n\r\n" % len(BODY))
+            answered["count"] += 1
+            status = b"200 OK"
+            if opts.status and answered["count"] > opts.after:
+                status = b"%d %s" % (opts.status, HTTPStatus(opts.status).phrase.encode())
+                print(f"answered {status.decode()}", flush=True)
+            writer.write(b"HTTP/1.1 %s\r\nContent-Type: text/plain\r\n"
+                         b"Content-Length: %d\r\n\r\n" % (status, len(BODY)))
             await writer.drain()
             await asyncio.sleep(opts.before_body_ms / 1000)
             writer.write(BODY)
@@ -52,6 +62,8 @@ async def main() -> None:
     parser.add_argument("--before-body-ms", type=float, default=0)
     parser.add_argument("--pause-every", type=float, default=0)
     parser.add_argument("--pause-for", type=float, default=0)
+    parser.add_argument("--status", type=int, default=0, help="answer this after --after")
+    parser.add_argument("--after", type=int, default=0, help="requests answered 200 first")
     opts = parser.parse_args()
     server = await asyncio.start_server(lambda r, w: handle(r, w, opts), "127.0.0.1", opts.port)
     print(f"listening on {opts.port}", flush=True)

@@ -3,18 +3,21 @@ number. Derived from the results alone, like everything in the report."""
 
 from __future__ import annotations
 
+from loadtests import failures
 from loadtests.units import format_size
-from upbench.reporting.labels import level_label
+from upbench.reporting.labels import level_label, result_label
 
 
 def summarize(doc: dict) -> list[str]:
     """Compares results at the run's own --work only (a claims run also has levels with a long
-    task), and the first repetition of a repeated level."""
+    task), and the first repetition of a repeated level. A level whose uploads mostly failed is
+    never anyone's "fastest": its few successes are left out and named."""
     work = (doc.get("config") or {}).get("work")
     comparable = [r for r in doc["results"] if r.get("work", work) == work
                   and (r.get("repetition") or 1) == 1]
-    rs = [r for r in comparable if r["requests"] and r["latency_ms"]]
-    lines = []
+    rs = [r for r in comparable
+          if r["requests"] and r["latency_ms"] and not failures.mostly_failed(r)]
+    lines = [_failed_levels(doc)]
     upload = [r for r in rs if r["scenario"] == "upload" and r["load"]["model"] == "closed"]
     if upload:
         sizes = sorted({r["size_bytes"] for r in upload})
@@ -63,6 +66,14 @@ def _growth(r: dict) -> float | None:
     server = r.get("server") or {}
     peak, base = server.get("rss_peak_mb"), server.get("rss_baseline_mb")
     return peak - base if peak is not None and base is not None else None
+
+
+def _failed_levels(doc: dict) -> str:
+    broken = [r for r in doc["results"] if failures.mostly_failed(r)]
+    if not broken:
+        return ""
+    return ("Left out of the comparisons below (most of their uploads failed): " + "; ".join(
+        f"{r['target']} ({r['scenario']}, {result_label(r)})" for r in broken) + ".")
 
 
 def _fastest(label: str, rs: list[dict], size: int, by: str = "rps") -> str:

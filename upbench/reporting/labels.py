@@ -30,4 +30,5 @@ def one_line(r: dict) -> str:
             + (f"  bystander p90 {by['p90']} ms" if by else "")
             + (f"  server RSS peak {rss} MB" if rss is not None else "")
             + ("  [load generator saturated]" if r["client"]["saturated"] else "")
-            + (f"  ! {r['level_error']}" if r.get("level_error") else ""))
+            + (f"  ! {r['level_error']}" if r.get("level_error") else "")
+            + (f"  ! {r['failure_warning']['text']}" if r.get("failure_warning") else ""))

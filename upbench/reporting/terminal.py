@@ -7,7 +7,7 @@ from pathlib import Path
 
 from loadtests.units import format_size
 from upbench.reporting import results
-from upbench.reporting.labels import level_label
+from upbench.reporting.labels import level_label, result_label
 
 
 def print_summary(path: Path, quiet: bool = False) -> None:
@@ -18,6 +18,7 @@ def print_summary(path: Path, quiet: bool = False) -> None:
             failed = ", ".join(c["name"] for c in check["checks"] if not c["ok"])
             print(f"! {check['target']}: skipped, verify failed: {failed}", file=out)
     if quiet or not doc["results"]:
+        _failure_warnings(doc, out)  # warnings, like the skipped targets, even when quiet
         return
     header = (f"{'target':<15} {'scenario':<9} {'size':>7} {'load':>9} {'req/s':>8} {'MB/s':>7} "
               f"{'p50 ms':>9} {'p99 ms':>9} {'done p50':>9} {'RSS MB':>7} {'fail':>5} {'lost':>4}")
@@ -32,10 +33,11 @@ def print_summary(path: Path, quiet: bool = False) -> None:
               f"{level:>9} {r['throughput']['rps']:>8.1f} {r['throughput']['mbps']:>7.1f} "
               f"{_ms(lat.get('p50')):>9} {_ms(lat.get('p99')):>9} {_ms(done.get('p50')):>9} "
               f"{'-' if rss is None else f'{rss:.0f}':>7} {r['failures']:>5} "
-              f"{r['integrity']['lost']:>4}" + (" *" if r["client"]["saturated"] else ""),
-              file=out)
+              f"{r['integrity']['lost']:>4}" + (" *" if r["client"]["saturated"] else "")
+              + (" !" if r.get("failure_warning") else ""), file=out)
     if any(r["client"]["saturated"] for r in doc["results"]):
         print("* the load generator was saturated: those figures describe the client", file=out)
+    _failure_warnings(doc, out)
     measured = [v for v in doc["verdicts"] if v.get("verdict", "") != "not measured"]
     for v in measured:
         mark = v.get("verdict") or {True: "holds", False: "does not hold",
@@ -46,6 +48,15 @@ def print_summary(path: Path, quiet: bool = False) -> None:
         print(f"- {len(doc['verdicts']) - len(measured)} claim(s) not measured in this run: "
               "`python bench.py` judges them all", file=out)
     print(file=out)
+
+
+def _failure_warnings(doc: dict, out) -> None:
+    """One line per level where more than a few percent of the uploads failed (marked ! in
+    the table): how many, the top error, a hint."""
+    for r in doc["results"]:
+        if r.get("failure_warning"):
+            print(f"! {r['target']} {r['scenario']} {result_label(r)}: "
+                  f"{r['failure_warning']['text']}", file=out)
 
 
 def _ms(value) -> str:
