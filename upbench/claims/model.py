@@ -137,15 +137,20 @@ def in_flight_mb(r: Result) -> float | None:
 
 
 @dataclass(frozen=True)
-class AckGap:
-    """Milliseconds from the acknowledgement to the upload being final (completion p50 minus
-    latency p50): how long an acknowledged upload is not yet done."""
+class OneArm:
+    """A measure read from one arm."""
     role: str
-    kind: Literal["value"] = "value"
 
     @property
     def roles(self) -> set[str]:
         return {self.role}
+
+
+@dataclass(frozen=True)
+class AckGap(OneArm):
+    """Milliseconds from the acknowledgement to the upload being final (completion p50 minus
+    latency p50): how long an acknowledged upload is not yet done."""
+    kind: Literal["value"] = "value"
 
     def figure(self, arms: dict[str, Result], context: dict) -> float | None:
         r = arms[self.role]
@@ -161,16 +166,11 @@ class AckGap:
 
 
 @dataclass(frozen=True)
-class BusyPerWorker:
+class BusyPerWorker(OneArm):
     """Little's law: requests in service per worker = throughput x the work's own time /
     workers, with the closed loop's throughput = users / mean latency (no think time).
     1.0 = each worker serves one request at a time; 4.0 = four at once."""
-    role: str
     kind: Literal["value"] = "value"
-
-    @property
-    def roles(self) -> set[str]:
-        return {self.role}
 
     def figure(self, arms: dict[str, Result], context: dict) -> float | None:
         r = arms[self.role]
@@ -190,15 +190,10 @@ class BusyPerWorker:
 
 
 @dataclass(frozen=True)
-class Survival:
+class Survival(OneArm):
     """Of the uploads whose connection was cut at least once, the share that completed whole
     (pooled over repetitions: an exact binomial interval)."""
-    role: str
     kind: Literal["proportion"] = "proportion"
-
-    @property
-    def roles(self) -> set[str]:
-        return {self.role}
 
     def figure(self, arms: dict[str, Result], context: dict) -> tuple[int, int] | None:
         r = arms[self.role]
