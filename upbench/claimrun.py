@@ -73,7 +73,9 @@ def _phases(claim_list: list[Claim], survey: bool) -> dict[str, list[Experiment]
     """{work: experiments}, in the order of experiments.ALL; the survey joins its work."""
     chosen = {c.experiment.id for c in claim_list}
     exps = [e for e in experiments.ALL if e.id in chosen]
-    exps += [c.experiment for c in claim_list if c.experiment not in exps]
+    for claim in claim_list:  # experiments of claims made elsewhere (the tests' known truths)
+        if claim.experiment not in exps:
+            exps.append(claim.experiment)
     if survey:
         exps.insert(0, experiments.SURVEY)
     phases: dict[str, list[Experiment]] = {}
