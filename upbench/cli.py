@@ -14,7 +14,7 @@ from pathlib import Path
 from loadtests.catalog import SCENARIOS
 from loadtests.units import parse_size
 from targets.common.work import Work
-from upbench import claimrun, registry, runner, webui
+from upbench import claimrun, claims, registry, runner, webui
 from upbench.errors import UsageError
 from upbench.lifecycle import processes
 from upbench.lifecycle.processes import StartError
@@ -241,6 +241,9 @@ def cmd_list(args, argv) -> int:
     print("scenarios:")
     for s in SCENARIOS.values():
         print(f"  {s.name:<15} {s.summary}")
+    print("claims (python bench.py --claims a,b):")
+    for c in claims.CLAIMS.values():
+        print(f"  {c.id:<31} seed {c.seed[:3]}  {c.claim}")
     return EXIT_OK
 
 
