@@ -36,13 +36,13 @@ def build_parser() -> Parser:
     parser = Parser(prog="bench.py", description="Benchmark how Python web apps take uploads.")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
 
-    claims = sub.add_parser("claims", help="judge the seeds' claims (the default: `bench.py`)")
-    claims.add_argument("--claims", default="", help="claim ids a,b (default: all; see `list`)")
-    claims.add_argument("--quick", action="store_true",
+    judge = sub.add_parser("claims", help="judge the seeds' claims (the default: `bench.py`)")
+    judge.add_argument("--claims", default="", help="claim ids a,b (default: all; see `list`)")
+    judge.add_argument("--quick", action="store_true",
                         help="one short repetition each (~2 min): verdicts stay inconclusive")
-    claims.add_argument("--workers", type=int, default=2, help="server worker processes")
-    claims.add_argument("--out", default=None, help="output folder (default reports/<run-id>/)")
-    claims.add_argument("--quiet", action="store_true", help="no progress lines (CI)")
+    judge.add_argument("--workers", type=int, default=2, help="server worker processes")
+    judge.add_argument("--out", default=None, help="output folder (default reports/<run-id>/)")
+    judge.add_argument("--quiet", action="store_true", help="no progress lines (CI)")
 
     run = sub.add_parser("run", help="benchmark targets over scenarios, sizes and loads")
     run.add_argument("--targets", default="", help="a,b or -c (all but c); default: all")
