@@ -115,7 +115,8 @@ def test_series_buckets_completions_per_second_with_warmup_and_failures():
     assert s["rps"][0] == pytest.approx(9, abs=1) and s["failed"][1] == 2
     assert s["p50_ms"][0] == pytest.approx(10, abs=0.1)
     assert s["p50_ms"][1] == pytest.approx(100, abs=0.5)
-    assert sum(s["rps"]) == 30 and "intended_rps" not in s
+    # the last bucket is as wide as what is left of the level (2.91 s in all): no dip at the end
+    assert s["rps"][2] == pytest.approx(11 / 0.91, rel=0.01) and "intended_rps" not in s
 
 
 def test_series_of_an_open_loop_shows_intended_and_actual_start_rate():
@@ -125,7 +126,8 @@ def test_series_of_an_open_loop_shows_intended_and_actual_start_rate():
         t = 10 + i * 0.05
         issued = t if t < 11 else 12.0 + (t - 11) / 10
         samples.append(sample(t, issued + 0.01, issued + 0.02, issued + 0.03, issued=issued))
+    samples.append(sample(12.95, 12.96, 12.97, 13.0, issued=12.95))  # the level ends at 3 s
     s = aggregate.summarize(samples, duration=2, warmup=0)["series"]
-    assert s["intended_rps"] == [20, 20, 0]
-    assert s["issued_rps"] == [20, 0, 20]
+    assert s["intended_rps"] == [20, 20, 1]
+    assert s["issued_rps"] == [20, 0, 21]
     assert s["p99_ms"][2] > 900  # latency from the intended start shows the stall

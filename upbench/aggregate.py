@@ -76,7 +76,7 @@ def series(uploads: list[dict], warmup: float) -> dict | None:
     last = max([s["end"] for s in uploads if s["end"] is not None] + starts)
     span = max(last - t0, 1e-9)
     bucket = max(1.0, math.ceil(span / SERIES_MAX_POINTS))
-    n = int(span // bucket) + 1
+    n = max(1, math.ceil(span / bucket))
 
     def at(t: float) -> int:
         return min(max(int((t - t0) // bucket), 0), n - 1)
@@ -89,9 +89,11 @@ def series(uploads: list[dict], warmup: float) -> dict | None:
         else:
             failed[at(s["end"] if s["end"] is not None else s["start"])] += 1
     dists = [distribution(v) for v in latencies]
+    # the last bucket ends with the level: a rate over its real width, not a dip at the end
+    widths = [bucket] * (n - 1) + [max(span - (n - 1) * bucket, bucket / 10)]
     out = {"t0": t0, "bucket_s": bucket, "warmup_s": warmup,
            "t": [round(i * bucket, 3) for i in range(n)],
-           "rps": [round(len(v) / bucket, 3) for v in latencies],
+           "rps": [round(len(v) / w, 3) for v, w in zip(latencies, widths, strict=True)],
            "failed": failed,
            "p50_ms": [d["p50"] if d else None for d in dists],
            "p99_ms": [d["p99"] if d else None for d in dists]}
@@ -102,8 +104,8 @@ def series(uploads: list[dict], warmup: float) -> dict | None:
             intended[at(s["start"])] += 1
             if s["issued"] is not None:
                 issued[at(s["issued"])] += 1
-        out["intended_rps"] = [round(c / bucket, 3) for c in intended]
-        out["issued_rps"] = [round(c / bucket, 3) for c in issued]
+        out["intended_rps"] = [round(c / w, 3) for c, w in zip(intended, widths, strict=True)]
+        out["issued_rps"] = [round(c / w, 3) for c, w in zip(issued, widths, strict=True)]
     return out
 
 
