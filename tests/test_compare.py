@@ -113,8 +113,9 @@ def test_work_is_part_of_the_key_and_a_lone_other_work_is_matched():
     old = doc(result(100), result(50, target="fastapi-stream"))  # work from the run's config
     new = doc(result(400, work="sleep:50"), result(51, target="fastapi-stream", work="sha256"))
     lines, failing = compare.compare(old, new, P95_10)
-    assert any("[sha256 -> sleep:50]" in line for line in lines)
-    assert len(failing) == 1 and "(work sha256 -> sleep:50)" in failing[0]
+    assert any(line.startswith("flask-sync") and line.endswith("[work sha256 -> sleep:50]")
+               for line in lines)
+    assert len(failing) == 1 and "4u [work sha256 -> sleep:50]: p95" in failing[0]
     # two works of the same level in NEW: only the same work is matched
     new2 = doc(result(100, work="sha256"), result(400, work="sleep:50"))
     lines, failing = compare.compare(doc(result(100)), new2, P95_10)

@@ -48,22 +48,25 @@ class Chart:
         self.fig, axes = plt.subplots(rows, cols, figsize=(width, height), squeeze=False, **kw)
         self.axes = [ax for row in axes for ax in row]
         self.grid = axes
-        self.meta: dict = {"lines": [], "markers": [], "bars": 0, "panels": rows * cols}
+        self.meta: dict = {"lines": [], "markers": [], "bars": 0, "panels": rows * cols,
+                           "marks": []}
 
     def line(self, ax, xs: Sequence, ys: Sequence, label: str | None, color: str,
-             dash: str = "-", **kw) -> None:
-        """A line through the points that have a value; one point is a marker, not a line."""
+             dash: str = "-", legend: bool = True, **kw) -> None:
+        """A line through the points that have a value; one point is a marker, not a line.
+        `label` names it in `meta` (and in the legend, unless `legend` is False)."""
         pts = [(x, y) for x, y in zip(xs, ys, strict=True) if y is not None]
         if not pts:
             return
         px, py = [p[0] for p in pts], [p[1] for p in pts]
+        kw["label"] = label if legend else None
         if len(pts) >= 2:
-            ax.plot(px, py, dash, color=color, label=label, **kw)
-            self.meta["lines"].append({"label": label, "points": len(pts)})
+            ax.plot(px, py, dash, color=color, **kw)
+            self.meta["lines"].append({"label": label, "points": len(pts), "color": color})
         else:
             kw.pop("marker", None)
-            ax.plot(px, py, marker="o", linestyle="none", color=color, label=label, **kw)
-            self.meta["markers"].append({"label": label, "points": 1})
+            ax.plot(px, py, marker="o", linestyle="none", color=color, **kw)
+            self.meta["markers"].append({"label": label, "points": 1, "color": color})
 
     def range_bars(self, ax, names: Sequence[str], p50: Sequence, p99: Sequence,
                    colors: Sequence[str]) -> None:

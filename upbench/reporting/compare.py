@@ -211,22 +211,22 @@ def compare(old: dict, new: dict, thresholds: list[Threshold]) -> tuple[list[str
     beyond, within, failing = [], [], []
     for k_new, k_old in pairs:
         rs = after[k_new]
-        label = _label(rs[0], k_old, k_new)
+        label = _label(rs[0])
         if k_old is None:
             lines.append(f"{label}  (new: not in OLD)")
             continue
         os_ = before[k_old]
         changes = {m: change(_values(os_, m), _values(rs, m)) for m in METRICS}
+        where = _where(rs[0], k_old, k_new)
         lines.append(f"{label} {len(os_):>2}/{len(rs):<2} "
-                     + " ".join(f"{_cell(changes[m]):>16}" for m in TABLE))
-        for m, c in changes.items():
-            if c is not None and c.beyond_noise and m in TABLE:
-                beyond.append(f"{label.split('  ')[0].strip()}: {m} {c.describe()}")
+                     + " ".join(f"{_cell(changes[m]):>16}" for m in TABLE) + _work(k_old, k_new))
+        beyond += [f"{where}: {m} {changes[m].describe()}" for m in TABLE
+                   if changes[m] is not None and changes[m].beyond_noise]
         for t in thresholds:
             c = changes[t.metric]
             if c is None or not c.crosses(t):
                 continue
-            line = f"{_where(rs[0], k_old, k_new)}: {t.metric} {c.describe()}, limit {t.percent:+g}%"
+            line = f"{where}: {t.metric} {c.describe()}, limit {t.percent:+g}%"
             if c.single_run:
                 failing.append(f"{line} [single-run]")
             elif c.changed(t):
@@ -281,16 +281,18 @@ def _method(before: dict, after: dict) -> str:
             "~ within noise, * beyond noise, no mark: single-run.")
 
 
-def _label(r: dict, k_old: tuple | None, k_new: tuple) -> str:
-    work = f" [{k_old[6]} -> {k_new[6]}]" if k_old and k_old[6] != k_new[6] else ""
-    return (f"{r['target'] + work:<15} {r['scenario']:<9} {format_size(r['size_bytes']):>7} "
+def _label(r: dict) -> str:
+    return (f"{r['target']:<15} {r['scenario']:<9} {format_size(r['size_bytes']):>7} "
             f"{level_label(r['load'], short=True):>6}")
 
 
-def _where(r: dict, k_old: tuple, k_new: tuple) -> str:
-    work = f" (work {k_old[6]} -> {k_new[6]})" if k_old[6] != k_new[6] else ""
+def _work(k_old: tuple | None, k_new: tuple) -> str:
+    return f"  [work {k_old[6]} -> {k_new[6]}]" if k_old and k_old[6] != k_new[6] else ""
+
+
+def _where(r: dict, k_old: tuple | None, k_new: tuple) -> str:
     return (f"{r['target']} {r['scenario']} {format_size(r['size_bytes'])} "
-            f"{level_label(r['load'], short=True)}{work}")
+            f"{level_label(r['load'], short=True)}{_work(k_old, k_new).replace('  [', ' [')}")
 
 
 def _values(rs: list[dict], metric: str) -> list[float]:

@@ -71,10 +71,12 @@ class Plots:
         rates = [f"{x:g}/s" for m, _, x in loads if m == "open"]
         load = ", ".join(([f"{', '.join(map(str, users))} users"] if users else []) + rates)
         works = ", ".join(sorted({self.work(r) for r in rs}))
-        duration = rs[0].get("duration_s") or config.get("duration")
+        spans = sorted({r.get("duration_s") or config.get("duration") for r in rs} - {None})
+        duration = ("?" if not spans else f"{spans[0]:g}" if spans[0] == spans[-1]
+                    else f"{spans[0]:g}–{spans[-1]:g}")
         warmup = config.get("warmup")
         reps = max((r.get("repetition") or 1) for r in rs)
-        return (f"Ran: {scenarios} · {sizes} · {load} · work {works} · {duration:g} s per level"
+        return (f"Ran: {scenarios} · {sizes} · {load} · work {works} · {duration} s per level"
                 + (f", first {warmup:g} s warm-up left out" if warmup else "")
                 + f" · {config.get('workers', '?')} workers per target"
                 + (f" · {reps} repetitions" if reps > 1 else "") + ".")
@@ -439,23 +441,30 @@ class Plots:
     def _series_row(self, chart: Chart, row, r: dict) -> bool:
         s, tl = r["series"], r.get("timeline") or {}
         color, target = self.styles.color(r["target"]), r["target"]
-        ts = s["t"]
-        mid = [t + s["bucket_s"] / 2 for t in ts]
-        chart.line(row[0], mid, s["rps"], None, color, marker="o", markersize=3)
+        mid = [t + s["bucket_s"] / 2 for t in s["t"]]
+
+        def line(ax, xs, ys, what, col=color, dash="-", **kw):
+            chart.line(ax, xs, ys, f"{target} {what}", col, dash, legend=False, **kw)
+
+        line(row[0], mid, s["rps"], "uploads/s", marker="o", markersize=3)
         if "intended_rps" in s:
-            chart.line(row[0], mid, s["intended_rps"], None, "black", ":", linewidth=1)
-            chart.line(row[0], mid, s["issued_rps"], None, "black", "-", linewidth=0.6)
+            line(row[0], mid, s["intended_rps"], "intended starts/s", "black", ":", linewidth=1)
+            line(row[0], mid, s["issued_rps"], "actual starts/s", "black", linewidth=0.6)
         failed = [(m, f / s["bucket_s"]) for m, f in zip(mid, s["failed"], strict=True) if f]
         if failed:
             row[0].plot([m for m, _ in failed], [f for _, f in failed], "x", color="#b3261e")
-        chart.line(row[1], mid, s["p50_ms"], None, color, marker="o", markersize=3)
-        chart.line(row[1], mid, s["p99_ms"], None, color, "--", marker="o", markersize=3)
+        line(row[1], mid, s["p50_ms"], "p50", marker="o", markersize=3)
+        line(row[1], mid, s["p99_ms"], "p99", dash="--", marker="o", markersize=3)
         shift = tl["t0"] - s["t0"] if "t0" in tl else 0.0
         tts = [t + shift for t in tl.get("t", [])]
-        chart.line(row[2], tts, tl.get("rss_mb", []), None, color)
-        chart.line(row[3], tts[1:], tl.get("cpu_pct", [])[1:], None, color)  # first reading is 0
+        line(row[2], tts, tl.get("rss_mb", []), "RSS")
+        line(row[3], tts[1:], tl.get("cpu_pct", [])[1:], "CPU")  # the first reading is 0
         row[0].set_ylabel(target, color=color, fontsize=9, fontweight="bold")
         crash = r.get("crash")
+        if s.get("warmup_s"):
+            chart.meta["marks"].append(f"{target} warm-up")
+        if crash:
+            chart.meta["marks"] += [f"{target} killed", f"{target} ready"]
         for ax in row:
             if s.get("warmup_s"):
                 ax.axvspan(0, s["warmup_s"], color="#999", alpha=0.18, linewidth=0)
