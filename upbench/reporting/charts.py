@@ -172,19 +172,18 @@ def log_or_linear(ax, values: Iterable[float], axis: str = "y") -> None:
         log_axis(ax, axis)
 
 
-def nice_ticks(ax, xs: Iterable[float], axis: str = "x") -> None:
-    """Ticks exactly at the values measured (users 1, 4, 16; sizes), log-spaced when they are."""
+def nice_ticks(ax, xs: Iterable[float], label=lambda v: f"{v:g}") -> None:
+    """x ticks exactly at the values measured (users 1, 4, 16; sizes), log-spaced when they are."""
     from matplotlib.ticker import FixedLocator, NullLocator
 
     vs = sorted({v for v in xs if v is not None})
     if not vs:
         return
-    target = ax.xaxis if axis == "x" else ax.yaxis
     if vs[0] > 0 and vs[-1] / vs[0] >= 4:
-        (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
-    target.set_major_locator(FixedLocator(vs))
-    target.set_minor_locator(NullLocator())
-    (ax.set_xticklabels if axis == "x" else ax.set_yticklabels)([f"{v:g}" for v in vs])
+        ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator(vs))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticklabels([label(v) for v in vs])
 
 
 def median(values: Iterable) -> float | None:

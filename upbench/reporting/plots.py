@@ -69,7 +69,8 @@ class Plots:
                         for r in rs})
         users = [u for m, u, _ in loads if m == "closed"]
         rates = [f"{x:g}/s" for m, _, x in loads if m == "open"]
-        load = ", ".join(([f"{', '.join(map(str, users))} users"] if users else []) + rates)
+        people = f"{', '.join(map(str, users))} user{'s' if users != [1] else ''}"
+        load = ", ".join(([people] if users else []) + rates)
         works = ", ".join(sorted({self.work(r) for r in rs}))
         spans = sorted({r.get("duration_s") or config.get("duration") for r in rs} - {None})
         duration = ("?" if not spans else f"{spans[0]:g}" if spans[0] == spans[-1]
@@ -307,13 +308,13 @@ class Plots:
                 for target in self.order(by):
                     points = defaultdict(list)
                     for r in by[target]:
-                        points[r["size_bytes"] / 1e6].append(r)
+                        points[r["size_bytes"]].append(r)
                     xs = sorted(points)
                     chart.line(ax, xs, [self.value(points[x], block, k) for x in xs], target,
                                self.styles.color(target), self.styles.dash(target), marker="o",
                                markersize=4)
-                nice_ticks(ax, [r["size_bytes"] / 1e6 for r in rs])
-                ax.set(xlabel="upload size (MB)", ylabel=label)
+                nice_ticks(ax, [r["size_bytes"] for r in rs], format_size)
+                ax.set(xlabel="upload size", ylabel=label)
                 ax.grid(alpha=0.3)
             chart.legend_right()
             what = f"{key[1]} at {level_label(rs[0]['load'])}"
