@@ -155,8 +155,8 @@ class Plots:
         chart.legend_right(ax)
         return self.entry("spectrum", "distribution", chart, f"Latency spectrum — {name}",
                           f"{self.ran(rs)} Latency = last response byte − start (open loop: "
-                          "intended start), every upload after warm-up, HDR histogram; the "
-                          "last point of each line is the max.", [name])
+                          "intended start) of every successful upload after the warm-up, HDR "
+                          "histogram; the last point of each line is the max.", [name])
 
     def comparisons(self) -> list[dict]:
         """Lines against load where a scenario x size ran at two loads or more; the rest as
