@@ -94,3 +94,52 @@ def test_integrity_counts_lost_and_corrupt_on_disk(tmp_path):
                       "unfinished": 0, "disk_checked": 2}
     Storage(tmp_path).clean()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_spectrum_is_hdr_percentiles_up_to_the_exact_max():
+    values = [i / 1000 for i in range(1, 1001)]  # 1..1000 ms
+    points = aggregate.spectrum(values)
+    percentiles = [p for p, _ in points]
+    assert percentiles == sorted(percentiles) and percentiles[-1] == 100.0
+    assert points[-1][1] == 1000.0  # the exact max, not the HDR bucket's top
+    values_ms = [v for _, v in points]
+    assert values_ms == sorted(values_ms)  # a distribution never falls
+    # HdrHistogram's points: 4 per halving of 1 - p, up to what 1000 samples resolve (99.9 %)
+    assert [50.0, 75.0, 87.5, 93.75] == [p for p in percentiles if p in (50.0, 75.0, 87.5, 93.75)]
+    assert max(p for p in percentiles if p < 100) <= 99.9
+    p50 = dict(map(tuple, points))[50.0]
+    assert p50 == pytest.approx(aggregate.distribution(values)["p50"])
+    assert aggregate.spectrum([]) is None
+
+
+def test_series_buckets_completions_per_second_with_warmup_and_failures():
+    # 3 s of uploads, 10/s; second 1 is slow (100 ms) and has two failures
+    samples = []
+    for i in range(30):
+        t = 100 + i * 0.1
+        slow = 1 <= t - 100 < 2
+        samples.append(sample(t, t + 0.001, t + 0.002, t + (0.1 if slow else 0.01)))
+    samples += [sample(101.2, None, None, 101.3, status=500),
+                sample(101.5, None, None, None, status=0, error="ConnectionResetError: x")]
+    r = aggregate.summarize(samples, duration=3, warmup=1)
+    s = r["series"]
+    assert s["t0"] == 100 and s["warmup_s"] == 1 and s["t"][:3] == [0, 1, 2]
+    assert s["rps"][0] == pytest.approx(9, abs=1) and s["failed"][1] == 2
+    assert s["p50_ms"][0] == pytest.approx(10, abs=0.1)
+    assert s["p50_ms"][1] == pytest.approx(100, abs=0.5)
+    # the last bucket is as wide as what is left of the level (2.91 s in all): no dip at the end
+    assert s["rps"][2] == pytest.approx(11 / 0.91, rel=0.01) and "intended_rps" not in s
+
+
+def test_series_of_an_open_loop_shows_intended_and_actual_start_rate():
+    # 20/s intended for 2 s; the second second's starts all went out late, in the third second
+    samples = []
+    for i in range(40):
+        t = 10 + i * 0.05
+        issued = t if t < 11 else 12.0 + (t - 11) / 10
+        samples.append(sample(t, issued + 0.01, issued + 0.02, issued + 0.03, issued=issued))
+    samples.append(sample(12.95, 12.96, 12.97, 13.0, issued=12.95))  # the level ends at 3 s
+    s = aggregate.summarize(samples, duration=2, warmup=0)["series"]
+    assert s["intended_rps"] == [20, 20, 1]
+    assert s["issued_rps"] == [20, 0, 21]
+    assert s["p99_ms"][2] > 900  # latency from the intended start shows the stall

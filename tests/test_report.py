@@ -1,8 +1,11 @@
-"""The report as a person sees it: rendered by headless Chromium from a stored results.json.
+"""The report as a person sees it: rendered from a stored results.json, looked at in headless
+Chromium, and checked through what each plot records of itself (`html.plots()` -> `meta`).
 
-The golden file tests/data/results-golden.json is a real `bench.py run --quick` of all nine
-targets plus a crash level; the report must show every plot family, the verdict table with
-verdicts backed by numbers, and failing targets as such.
+Three real runs (tests/data/README.md says how each was made):
+- results-golden.json — older results (no spectrum, no series): the report must still render,
+  leave those plots out and say why; once regenerated with them, the same test checks them;
+- results-quick.json — a real `bench.py run --quick`: one load per level, nine targets;
+- results-default-like.json — two sizes x two user counts, a crash level and an open loop.
 """
 
 from __future__ import annotations
@@ -10,29 +13,35 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
+from collections import defaultdict
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from upbench.reporting import html
+from upbench.reporting.plots import Plots
+
 REPO = Path(__file__).resolve().parent.parent
-GOLDEN = REPO / "tests" / "data" / "results-golden.json"
-FAMILIES = {"latency", "ttfb", "completion", "bystander", "rss-timeline", "throughput", "memory"}
+DATA = REPO / "tests" / "data"
+GOLDEN, QUICK, DEFAULT = (DATA / f"results-{n}.json" for n in ("golden", "quick", "default-like"))
+COMPARISONS = {"latency", "phases", "completion", "bystander"}
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which(
     "google-chrome")
 
 
 class Page(HTMLParser):
-    """What the rendered DOM contains: plots (family, image), verdict rows, warnings."""
+    """What the rendered DOM contains: plots (family, image), verdict rows, notes, warnings."""
 
     def __init__(self):
         super().__init__()
         self.plots: list[tuple[str, str]] = []
         self.verdicts: list[list[str]] = []
-        self.warnings = 0
+        self.warnings = self.notes = self.details = self.sortable = 0
         self._family = None
         self._in_verdicts = False
         self._row: list[str] | None = None
@@ -40,6 +49,7 @@ class Page(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        classes = (a.get("class") or "").split()
         if tag == "figure":
             self._family = a.get("data-family")
         elif tag == "img" and self._family:
@@ -51,8 +61,14 @@ class Page(HTMLParser):
         elif tag == "td" and self._row is not None:
             self._cell = True
             self._row.append("")
-        elif tag == "div" and "warn" in (a.get("class") or ""):
+        elif tag == "div" and "warn" in classes:
             self.warnings += 1
+        elif tag == "p" and "note" in classes:
+            self.notes += 1
+        elif tag == "details":
+            self.details += 1
+        elif tag == "input" and a.get("data-col") is not None:
+            self.sortable += 1
 
     def handle_endtag(self, tag):
         if tag == "figure":
@@ -70,10 +86,10 @@ class Page(HTMLParser):
             self._row[-1] += data
 
 
-def render(tmp_path: Path) -> Path:
-    shutil.copy(GOLDEN, tmp_path / "results.json")
+def render(source: Path, tmp_path: Path) -> Path:
+    shutil.copy(source, tmp_path / "results.json")
     result = subprocess.run([sys.executable, "bench.py", "report", str(tmp_path / "results.json")],
-                            cwd=REPO, capture_output=True, text=True, timeout=120)
+                            cwd=REPO, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
     return tmp_path / "index.html"
 
@@ -83,43 +99,131 @@ def chromium(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
                            "--disable-background-networking", "--disable-component-update",
                            "--disable-sync", "--no-first-run", "--disable-quic",
                            f"--user-data-dir={tmp_path / 'profile'}", *args],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=180)
 
 
-def test_report_renders_every_family_from_stored_results(tmp_path):
-    page = Page()
-    page.feed(render(tmp_path).read_text())
-    assert FAMILIES <= {family for family, _ in page.plots}
+def levels(doc: dict) -> set[str]:
+    """Every level that measured uploads, named as the plots name them."""
+    made = Plots(doc, [])
+    return {made.level_name(r) for r in made.results if (r["latency_ms"] or {}).get("count")}
+
+
+@pytest.fixture(scope="module")
+def plots() -> dict[str, list[dict]]:
+    return {name: html.plots(json.loads(path.read_text()))
+            for name, path in (("quick", QUICK), ("default", DEFAULT), ("golden", GOLDEN))}
+
+
+def families(made: list[dict]) -> dict[str, list[dict]]:
+    out = defaultdict(list)
+    for p in made:
+        out[p["family"]].append(p)
+    return out
+
+
+@pytest.mark.parametrize("name", ["quick", "default", "golden"])
+def test_no_plot_draws_a_line_of_one_point_and_each_target_keeps_its_colour(plots, name):
+    colour: dict[str, set[str]] = defaultdict(set)
+    for p in plots[name]:
+        for line in p["meta"]["lines"]:
+            assert line["points"] >= 2, (p["title"], line)
+            label = line["label"] or ""
+            if not label.endswith("starts/s"):  # open loop's schedule is drawn in black
+                colour[label.split(" ")[0]].add(line["color"])
+        assert p["meta"]["lines"] or p["meta"]["bars"], p["title"]  # never an empty plot
+    targets = {t: c for t, c in colour.items() if t}
+    assert all(len(c) == 1 for c in targets.values()), targets
+    assert len({next(iter(c)) for c in targets.values()}) == len(targets)  # one each
+
+
+@pytest.mark.parametrize("name, path", [("quick", QUICK), ("default", DEFAULT)])
+def test_every_upload_level_has_a_spectrum_and_a_time_series(plots, name, path):
+    doc = json.loads(path.read_text())
+    by = families(plots[name])
+    for family in ("spectrum", "series"):
+        shown = {level for p in by[family] for level in p["meta"]["levels"]}
+        assert shown == levels(doc), family
+    for p in by["spectrum"]:  # one line per target of the level, up to its max
+        targets = {r["target"] for r in doc["results"] if r.get("latency_spectrum")
+                   and Plots(doc, []).level_name(r) == p["meta"]["levels"][0]}
+        assert {line["label"] for line in p["meta"]["lines"]} - {None} == targets  # None: a rep
+        assert all(line["points"] >= 8 for line in p["meta"]["lines"])
+
+
+def test_one_load_per_level_gives_bars_not_lines(plots):
+    by = families(plots["quick"])
+    assert COMPARISONS <= by.keys()
+    for family in COMPARISONS:
+        assert all(p["meta"]["kind"] == "bars" for p in by[family]), family
+    assert "size" not in by  # one size per scenario: nothing to draw against size
+    assert len(plots["quick"][0]["meta"]["lines"]) >= 9  # nine targets in the spectrum
+
+
+def test_two_loads_give_lines_one_point_per_load_and_the_series_marks_crash_and_open_loop(plots):
+    doc = json.loads(DEFAULT.read_text())
+    by = families(plots["default"])
+    assert COMPARISONS | {"size", "spectrum", "series"} <= by.keys()
+    lines = [p for p in by["latency"] if p["meta"]["kind"] == "lines"]
+    assert lines and all(line["points"] == 2 for p in lines for line in p["meta"]["lines"])
+    crashed = {r["target"] for r in doc["results"] if r.get("crash")}
+    marks = {m for p in by["series"] for m in p["meta"]["marks"]}
+    assert crashed and {f"{t} killed" for t in crashed} | {f"{t} ready" for t in crashed} <= marks
+    open_loop = {r["target"] for r in doc["results"] if r["load"]["model"] == "open"}
+    drawn = {line["label"] for p in by["series"] for line in p["meta"]["lines"]}
+    assert open_loop and all(f"{t} intended starts/s" in drawn for t in open_loop)
+    assert "Red line: the target killed" in next(p["caption"] for p in by["series"]
+                                                 if "crash" in p["meta"]["levels"][0])
+
+
+def test_captions_say_what_was_run(plots):
+    for p in plots["default"]:
+        caption = p["caption"]
+        assert caption.startswith("Ran: ") and "work sha256" in caption and " s per level" in caption
+        assert re.search(r"\d users?|\d/s", caption), caption
+
+
+def test_old_results_render_and_say_which_plots_they_cannot_feed(tmp_path, plots):
     doc = json.loads(GOLDEN.read_text())
+    page = Page()
+    page.feed(render(GOLDEN, tmp_path).read_text())
+    shown = {family for family, _ in page.plots}
+    assert COMPARISONS <= shown
+    has = {"spectrum": any(r.get("latency_spectrum") for r in doc["results"]),
+           "series": any(r.get("series") for r in doc["results"])}
+    for family, present in has.items():
+        assert (family in shown) == present
+    assert page.notes == sum(not present for present in has.values())
     backed = [v for v in doc["verdicts"] if v["holds"] is not None]
     assert len(backed) >= 5 and all(any(ch.isdigit() for ch in v["evidence"]) for v in backed)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install chromium)")
-def test_report_in_headless_chromium_shows_plots_and_verdicts(tmp_path):
-    index = render(tmp_path)
+@pytest.mark.parametrize("source", [QUICK, DEFAULT], ids=["quick", "default"])
+def test_report_in_headless_chromium(tmp_path, source):
+    import matplotlib.image
+
+    index = render(source, tmp_path)
     dom = chromium("--dump-dom", index.as_uri(), tmp_path=tmp_path)
     assert dom.returncode == 0, dom.stderr[-2000:]
     page = Page()
     page.feed(dom.stdout)
-    import matplotlib.image
-
-    families = set()
+    seen = set()
     for family, src in page.plots:
         assert src.startswith("data:image/png;base64,")
         image = matplotlib.image.imread(io.BytesIO(base64.b64decode(src.split(",", 1)[1])),
                                         format="png")
-        assert image.shape[0] > 200 and image.shape[1] > 400
-        families.add(family)
-    assert FAMILIES <= families
-    rows = page.verdicts[1:]  # the header row has <th>, so rows with <td> only
-    assert len(rows) >= 6
-    verdicts = {row[2] for row in rows}
-    assert {"holds", "does not hold"} & verdicts
+        assert 150 < image.shape[0] and 500 < image.shape[1] <= 1240  # fits 1280 px
+        assert (image[..., :3].mean(axis=2) < 0.9).mean() > 0.01  # ink, not a blank frame
+        seen.add(family)
+    assert COMPARISONS | {"spectrum", "series"} <= seen
+    assert page.details == len(levels(json.loads(source.read_text())))  # a series per level
+    assert page.sortable == 3 and page.notes == 0
+    assert len(page.verdicts) >= 6
     shot = tmp_path / "shot.png"
-    result = chromium(f"--screenshot={shot}", "--window-size=1280,2400", index.as_uri(),
+    result = chromium(f"--screenshot={shot}", "--window-size=1280,4000", index.as_uri(),
                       tmp_path=tmp_path)
     assert result.returncode == 0 and shot.exists()
     pixels = matplotlib.image.imread(shot)
+    assert pixels.shape[1] == 1280
     non_white = (pixels[..., :3].mean(axis=2) < 0.95).mean()
     assert non_white > 0.05  # text, tables and plots, not a blank page

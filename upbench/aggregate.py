@@ -4,11 +4,14 @@ Definitions (k6): sending = sent - start, waiting = ttfb - sent, TTFB = ttfb - s
 latency = end - start, completion = done - start. `start` is the intended start in open-loop
 runs, so a stalled server shows up in every figure (coordinated omission corrected).
 Percentiles come from an HDR histogram at microsecond resolution (3 significant digits);
-max and mean are exact.
+max and mean are exact. The same histogram gives the latency *spectrum* (HdrHistogram's
+percentile distribution, for the report's 1/(1-p) plot), and per-second buckets of the raw
+samples give the time series of a level (`series`), so the report needs results.json alone.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 from hdrh.histogram import HdrHistogram
@@ -18,20 +21,93 @@ from loadtests import failures
 PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p999": 99.9}
 HDR_MAX_US = 3600 * 1_000_000  # one hour
 LATE_S = 0.010  # an open-loop start this much behind schedule counts as late
+SPECTRUM_TICKS = 4  # points per halving of the distance to 100 % (HdrHistogram's "ticks per half")
+SERIES_MAX_POINTS = 300  # a long level gets wider buckets than 1 s, not a longer list
 
 
-def distribution(values_s: list[float]) -> dict | None:
-    """Seconds in, milliseconds out: {p50, p90, p95, p99, p999, max, mean, count}."""
+def _histogram(values_s: list[float]) -> tuple[HdrHistogram, list[float]] | None:
     values = [v for v in values_s if v is not None and v >= 0]
     if not values:
         return None
     hist = HdrHistogram(1, HDR_MAX_US, 3)
     for v in values:
         hist.record_value(min(max(int(v * 1e6), 1), HDR_MAX_US))
+    return hist, values
+
+
+def distribution(values_s: list[float]) -> dict | None:
+    """Seconds in, milliseconds out: {p50, p90, p95, p99, p999, max, mean, count}."""
+    built = _histogram(values_s)
+    if built is None:
+        return None
+    hist, values = built
     out = {name: round(hist.get_value_at_percentile(p) / 1000, 3) for name, p in PERCENTILES.items()}
     out["max"] = round(max(values) * 1000, 3)
     out["mean"] = round(sum(values) / len(values) * 1000, 3)
     out["count"] = len(values)
+    return out
+
+
+def spectrum(values_s: list[float]) -> list[list[float]] | None:
+    """[[percentile, ms], ...] at HdrHistogram's points p = 100 (1 - 2^(-k/4)) — evenly spaced on
+    the 1/(1-p) axis — up to the last percentile that one sample still resolves (1 - 1/count),
+    then [100, exact max]. Values never exceed the exact max (HDR reports a bucket's top)."""
+    built = _histogram(values_s)
+    if built is None:
+        return None
+    hist, values = built
+    top = max(values) * 1000
+    last = 100 * (1 - 1 / len(values))
+    out, k = [], 0
+    while (p := 100 * (1 - 2 ** (-k / SPECTRUM_TICKS))) <= last:
+        out.append([round(p, 4), round(min(hist.get_value_at_percentile(p) / 1000, top), 3)])
+        k += 1
+    out.append([100.0, round(top, 3)])
+    return out
+
+
+def series(uploads: list[dict], warmup: float) -> dict | None:
+    """What happened second by second in a level, warm-up included (the report shades it):
+    completed uploads/s, failures/s and p50/p99 latency of the uploads that *ended* in each
+    bucket; in open loop also the intended and the actual start rate. `t` is seconds from
+    `t0` (epoch of the level's first start), the clock of the server timeline and the crash."""
+    starts = [s["start"] for s in uploads if s["start"] is not None]
+    if not starts:
+        return None
+    t0 = min(starts)
+    last = max([s["end"] for s in uploads if s["end"] is not None] + starts)
+    span = max(last - t0, 1e-9)
+    bucket = max(1.0, math.ceil(span / SERIES_MAX_POINTS))
+    n = max(1, math.ceil(span / bucket))
+
+    def at(t: float) -> int:
+        return min(max(int((t - t0) // bucket), 0), n - 1)
+
+    latencies: list[list[float]] = [[] for _ in range(n)]
+    failed = [0] * n
+    for s in uploads:
+        if ok(s) and s["end"] is not None:
+            latencies[at(s["end"])].append(s["end"] - s["start"])
+        else:
+            failed[at(s["end"] if s["end"] is not None else s["start"])] += 1
+    dists = [distribution(v) for v in latencies]
+    # the last bucket ends with the level: a rate over its real width, not a dip at the end
+    widths = [bucket] * (n - 1) + [max(span - (n - 1) * bucket, bucket / 10)]
+    out = {"t0": t0, "bucket_s": bucket, "warmup_s": warmup,
+           "t": [round(i * bucket, 3) for i in range(n)],
+           "rps": [round(len(v) / w, 3) for v, w in zip(latencies, widths, strict=True)],
+           "failed": failed,
+           "p50_ms": [d["p50"] if d else None for d in dists],
+           "p99_ms": [d["p99"] if d else None for d in dists]}
+    scheduled = [s for s in uploads if s["issued"] is not None or s["error"] == "dropped"]
+    if scheduled:
+        intended, issued = [0] * n, [0] * n
+        for s in scheduled:
+            intended[at(s["start"])] += 1
+            if s["issued"] is not None:
+                issued[at(s["issued"])] += 1
+        out["intended_rps"] = [round(c / w, 3) for c, w in zip(intended, widths, strict=True)]
+        out["issued_rps"] = [round(c / w, 3) for c, w in zip(issued, widths, strict=True)]
     return out
 
 
@@ -100,12 +176,14 @@ def summarize(samples: list[dict], duration: float, warmup: float) -> dict:
 
     bystanders = [s for s in samples if s["kind"] == "bystander"]
     by_window = measurement_window(bystanders, duration, warmup)
+    latencies = span("start", "end")
     return {
         "requests": len(window),
         "failures": len(bad),
         "errors": dict(Counter(error_kind(s) for s in bad)),
         "throughput": throughput(uploads, window, duration, warmup),
-        "latency_ms": distribution(span("start", "end")),
+        "latency_ms": distribution(latencies),
+        "latency_spectrum": spectrum(latencies),
         "ttfb_ms": distribution(span("start", "ttfb")),
         "sending_ms": distribution(span("start", "sent")),
         "waiting_ms": distribution(span("sent", "ttfb")),
@@ -113,6 +191,7 @@ def summarize(samples: list[dict], duration: float, warmup: float) -> dict:
         "bystander_ms": distribution([s["end"] - s["start"] for s in by_window if ok(s)]),
         "open_loop": _open_loop_stats(window),
         "resume": _resume_stats(window),
+        "series": series(uploads, warmup),
     }
 
 

@@ -282,11 +282,12 @@ def client_summary(summary: dict, processes: int) -> dict:
 
 
 def _timeline(series: Series, points: int = 120) -> dict:
-    """Server RSS over time, thinned for the report."""
+    """Server RSS over time, thinned for the report; `t` is seconds from `t0` (epoch), so the
+    report can lay it on the samples' clock (aggregate.series)."""
     if not series.t:
         return {"t": [], "rss_mb": [], "cpu_pct": []}
     step = max(1, len(series.t) // points)
     t0 = series.t[0]
-    return {"t": [round(t - t0, 2) for t in series.t[::step]],
+    return {"t0": t0, "t": [round(t - t0, 2) for t in series.t[::step]],
             "rss_mb": [round(v, 1) for v in series.rss_mb[::step]],
             "cpu_pct": [round(v, 1) for v in series.cpu_pct[::step]]}

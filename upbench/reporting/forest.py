@@ -5,7 +5,7 @@ holds is shaded per row. Drawn from results.json's verdicts alone."""
 
 from __future__ import annotations
 
-from upbench.reporting.figures import png
+from upbench.reporting.charts import Chart
 
 COLOURS = {"holds": "#16702e", "does not hold": "#b3261e", "inconclusive": "#b07d00",
            "not measured": "#888888"}
@@ -17,9 +17,8 @@ def figure(verdicts: list[dict]) -> dict | None:
     rows = [v for v in verdicts if (v.get("effect") or {}).get("estimate") is not None]
     if not rows:
         return None
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(9, 0.42 * len(rows) + 1.1))
+    chart = Chart(width=9, height=0.42 * len(rows) + 1.1)
+    ax = chart.axes[0]
     for y, v in enumerate(reversed(rows)):
         effect = v["effect"]
         t = effect["threshold"]
@@ -37,7 +36,7 @@ def figure(verdicts: list[dict]) -> dict | None:
     ax.set_xlabel("effect / threshold (log) — 1 is the threshold; green band: where the claim "
                   "holds", fontsize=9)
     ax.grid(alpha=0.3, axis="x")
-    return {"png": png(fig), "rows": len(rows)}
+    return {"png": chart.png(), "rows": len(rows)}
 
 
 def _rel(value: float, threshold: float) -> float:
