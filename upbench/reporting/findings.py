@@ -47,8 +47,48 @@ def summarize(doc: dict) -> list[str]:
         lines.append(f"Memory: the largest server footprint was {big['target']} at "
                      f"{big['server']['rss_peak_mb']:.0f} MB RSS ({big['scenario']}, "
                      f"{format_size(big['size_bytes'])}, {level_label(big['load'])}).")
+    lines.extend(_resuming(doc))
+    lines.extend(_outside_integrity(doc))
     lines.append(_data_loss(doc))
     return [line for line in lines if line]
+
+
+def _resuming(doc: dict) -> list[str]:
+    """tus: what a cut connection cost each server, in retries, bytes and time."""
+    out = []
+    rs = [r for r in doc["results"] if (r.get("resume") or {}).get("recovery_ms")]
+    for target in sorted({r["target"] for r in rs}):
+        mine = [r for r in rs if r["target"] == target]
+        worst = max(r["resume"]["recovery_ms"]["max"] for r in mine)
+        typical = max(r["resume"]["recovery_ms"]["p50"] for r in mine)
+        total = {k: sum(r["resume"].get(k) or 0 for r in mine)
+                 for k in ("drops", "retries", "resumes", "bytes_resent")}
+        line = (f"Resuming (tus) at {target}: {total['drops']} connections cut, "
+                f"{total['retries']} retries, {total['resumes']} resumed; time to resume p50 "
+                f"{typical / 1000:.1f} s, up to {worst / 1000:.1f} s; "
+                f"{format_size(total['bytes_resent']) if total['bytes_resent'] else 'nothing'} "
+                "sent twice.")
+        if worst > 10_000:
+            line += (" The server took bytes again only after that long (a lock or a timeout "
+                     "on its side): a client without retries and backoff would have failed.")
+        out.append(line)
+    return out
+
+
+def _outside_integrity(doc: dict) -> list[str]:
+    """Anyone's endpoint: what its answers proved about the bytes (no disk to look at)."""
+    out = []
+    rs = [r for r in doc["results"] if "unverified" in r["integrity"]]
+    for target in sorted({r["target"] for r in rs}):
+        mine = [r["integrity"] for r in rs if r["target"] == target]
+        acked = sum(i["acknowledged"] for i in mine)
+        verified = sum(i["verified"] for i in mine)
+        corrupt = sum(i["corrupt"] for i in mine)
+        notes = sorted({i["note"] for i in mine if i.get("note")})
+        out.append(f"Integrity at {target}: {verified} of {acked} acknowledged uploads verified "
+                   f"by a digest, {corrupt} reported different bytes"
+                   + (f"; {'; '.join(notes)}" if notes else "") + ".")
+    return out
 
 
 def _fastest(label: str, rs: list[dict], size: int, by: str = "rps") -> str:
@@ -65,6 +105,8 @@ def _fastest(label: str, rs: list[dict], size: int, by: str = "rps") -> str:
 
 def _data_loss(doc: dict) -> str:
     crash = [r for r in doc["results"] if r["scenario"] == "crash"]
+    if doc["results"] and all("unverified" in r["integrity"] for r in doc["results"]):
+        return ""  # anyone's endpoint alone: no disk to find losses on (_outside_integrity)
     if not crash:
         lost = [r for r in doc["results"] if r["integrity"]["lost"] or r["integrity"]["corrupt"]]
         if lost:

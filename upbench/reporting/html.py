@@ -24,7 +24,10 @@ def render(doc: dict, path: Path) -> None:
     env.filters["ms"] = lambda v: f"{v:,.1f}" if isinstance(v, (int, float)) else "-"
     html = env.get_template("report.html.j2").render(
         doc=doc, plots=plots(doc), rows=_rows(doc), skipped=_skipped(doc),
-        summary=doc.get("summary") or findings.summarize(doc))
+        summary=doc.get("summary") or findings.summarize(doc),
+        external=[v for v in doc["verify"] if v.get("external")],
+        phases=any(r.get("tls_handshaking_ms") for r in doc["results"]),
+        resumes=[r for r in _rows(doc) if r.get("resume")])
     path.write_text(html)
 
 
