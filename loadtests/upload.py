@@ -15,7 +15,7 @@ from loadtests.request import RequestSpec
 
 RAW_CONTENT_TYPE = "application/octet-stream"
 NAME = "{name}"  # in a raw upload's URL path: a unique name per upload
-_ETAG_MD5 = re.compile(rb'^etag:[ \t]*"?([0-9a-fA-F]{32})"?[ \t]*$', re.IGNORECASE | re.MULTILINE)
+_ETAG_MD5 = re.compile(rb'^etag:[ \t]*"?([0-9a-fA-F]{32})"?[ \t]*\r?$', re.IGNORECASE | re.MULTILINE)
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 

@@ -56,7 +56,8 @@ def config_from_args(args) -> RunConfig:
             stages = tuple(Stage(s, sizes, levels) for s in scenarios)
         else:
             stages = tuple(Stage(s, tuple(parse_size(x) for x in _names(z)), _levels(None, u))
-                           for s, z, u in plan["stages"])
+                           for s, z, u in plan["stages"]
+                           if not args.url or _plain_upload(s))
         duration = parse_duration(pick("duration"))
         warmup = parse_duration(pick("warmup")) if pick("warmup") != "0" else 0.0
         if warmup >= duration:
@@ -159,6 +160,13 @@ def _status_path(template: str | None, url: str) -> str | None:
     if not parts.path.startswith("/"):
         raise UsageError(f"--status-url must be a path or a URL, got {template!r}")
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _plain_upload(scenario: str) -> bool:
+    """--url without --scenarios: the plan's stages that any upload endpoint can take
+    (no /health beside it, no tus unless asked for)."""
+    known = SCENARIOS[scenario]
+    return known.needs == ("upload",) and not known.needs_health and not known.own_server
 
 
 def _levels(rate: str | None, users: str) -> tuple[LoadLevel, ...]:
