@@ -21,9 +21,11 @@ def summarize(doc: dict) -> list[str]:
         if top > min(r["load"]["users"] for r in upload):
             best = min(many, key=lambda r: r["latency_ms"]["p99"])
             worst = max(many, key=lambda r: r["latency_ms"]["p99"])
-            lines.append(f"Many users ({top}, {format_size(sizes[0])}): tail latency p99 lowest "
-                         f"for {best['target']} ({best['latency_ms']['p99']:.0f} ms), highest "
-                         f"for {worst['target']} ({worst['latency_ms']['p99']:.0f} ms).")
+            lines.append(f"Many users ({top}, {format_size(sizes[0])}): tail latency p99 "
+                         + (f"{best['latency_ms']['p99']:.0f} ms at {best['target']}."
+                            if best is worst else
+                            f"lowest for {best['target']} ({best['latency_ms']['p99']:.0f} ms), "
+                            f"highest for {worst['target']} ({worst['latency_ms']['p99']:.0f} ms)."))
     slow = [r for r in rs if r["scenario"] == "slow"]
     if slow:
         best = max(slow, key=lambda r: r["throughput"]["rps"])
@@ -60,7 +62,7 @@ def _resuming(doc: dict) -> list[str]:
     for target in sorted({r["target"] for r in rs}):
         mine = [r for r in rs if r["target"] == target]
         worst = max(r["resume"]["recovery_ms"]["max"] for r in mine)
-        typical = max(r["resume"]["recovery_ms"]["p50"] for r in mine)
+        typical = min(worst, max(r["resume"]["recovery_ms"]["p50"] for r in mine))  # HDR rounds
         total = {k: sum(r["resume"].get(k) or 0 for r in mine)
                  for k in ("drops", "retries", "resumes", "bytes_resent")}
         line = (f"Resuming (tus) at {target}: {total['drops']} connections cut, "
@@ -70,7 +72,7 @@ def _resuming(doc: dict) -> list[str]:
                 "sent twice.")
         if worst > 10_000:
             line += (" The server took bytes again only after that long (a lock or a timeout "
-                     "on its side): a client without retries and backoff would have failed.")
+                     "on its side): a client that does not retry with backoff fails there.")
         out.append(line)
     return out
 
@@ -98,6 +100,9 @@ def _fastest(label: str, rs: list[dict], size: int, by: str = "rps") -> str:
     best = max(at, key=lambda r: r["throughput"][by])
     worst = min(at, key=lambda r: r["throughput"][by])
     unit = "req/s" if by == "rps" else "MB/s"
+    if best is worst:  # one target (anyone's endpoint): nothing to compare
+        return (f"{label} ({format_size(size)}, {users} users): {best['target']} at "
+                f"{best['throughput'][by]:.1f} {unit} (p50 {best['latency_ms']['p50']:.1f} ms).")
     return (f"{label} ({format_size(size)}, {users} users): {best['target']} fastest at "
             f"{best['throughput'][by]:.1f} {unit} (p50 {best['latency_ms']['p50']:.1f} ms); "
             f"slowest {worst['target']} at {worst['throughput'][by]:.1f} {unit}.")
