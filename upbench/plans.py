@@ -77,17 +77,10 @@ def config_from_args(args) -> RunConfig:
     for flag, value in (("--workers", args.workers), ("--processes", args.processes)):
         if value < 1:
             raise UsageError(f"{flag} must be at least 1")
-    url, request, status_url = None, RequestSpec(), None
+    url, request, status_url = _endpoint(args, scenarios)
     if args.url:
-        if args.targets:
-            raise UsageError("--url and --targets exclude each other")
         targets: tuple[str, ...] = ()
-        url, request, status_url = _endpoint(args, scenarios)
     else:
-        given = [flag for flag, value in _URL_ONLY.items() if getattr(args, value)]
-        if given:
-            raise UsageError(f"{', '.join(given)} only appl{'ies' if len(given) == 1 else 'y'}"
-                             " to --url")
         try:
             targets = tuple(t.name for t in registry.select(args.targets))
         except registry.UnknownTarget as exc:
@@ -115,9 +108,17 @@ _URL_ONLY = {"--field": "field", "--form": "form", "--header": "header", "--meth
              "--cacert": "cacert", "--status-url": "status_url", "--no-verify": "no_verify"}
 
 
-def _endpoint(args, scenarios: tuple[str, ...]) -> tuple[str, RequestSpec, str | None]:
+def _endpoint(args, scenarios: tuple[str, ...]) -> tuple[str | None, RequestSpec, str | None]:
     """--url and curl's flags -> (the URL without credentials, the request, the status path).
     Combinations that cannot describe one request are usage errors."""
+    if not args.url:
+        given = [flag for flag, value in _URL_ONLY.items() if getattr(args, value)]
+        if given:
+            raise UsageError(f"{', '.join(given)} only appl{'ies' if len(given) == 1 else 'y'}"
+                             " to --url")
+        return None, RequestSpec(), None
+    if args.targets:
+        raise UsageError("--url and --targets exclude each other")
     url, username, password = split_credentials(args.url)
     raw = args.body == "raw"
     headers = tuple(args.header or ())
