@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from loadtests.http import Connection, Exchange
 from loadtests.payload import Body, Payload
-from loadtests.request import RequestSpec
+from loadtests.request import MASK, RequestSpec, is_secret
 from loadtests.tus import CHUNK_TYPE, TUS, location_path, metadata
 from loadtests.upload import UploadRequest, evidence, final_state, parse_json, post_upload
 from upbench.storage import Storage
@@ -273,10 +273,10 @@ def _check_tus(checks: Checks, conn: Connection, ep: Endpoint) -> None:
     patch = {**tus, **CHUNK_TYPE}
     first = conn.request("PATCH", path, {**patch, "Upload-Offset": "0"}, [blob[:100_000]])
     checks.add("tus: PATCH", first.status == 204 and
-               first.headers.get("upload-offset") == "100000", f"-> {first.status} {first.headers}")
+               first.headers.get("upload-offset") == "100000", f"-> {first.status} {_shown(first)}")
     head = conn.request("HEAD", path, tus)
     checks.add("tus: HEAD offset", head.status == 200 and
-               head.headers.get("upload-offset") == "100000", f"-> {head.status} {head.headers}")
+               head.headers.get("upload-offset") == "100000", f"-> {head.status} {_shown(head)}")
     wrong = conn.request("PATCH", path, {**patch, "Upload-Offset": "0"}, [blob[:10]])
     checks.add("tus: offset mismatch is 409", wrong.status == 409, f"-> {wrong.status}",
                advisory=advisory)
@@ -291,6 +291,11 @@ def _check_tus(checks: Checks, conn: Connection, ep: Endpoint) -> None:
                                                     "Upload-Metadata": metadata("big.bin")})
         checks.add("tus: over the max size is 413", over.status == 413,
                    f"Upload-Length {limit + 1} -> {over.status or over.error}", advisory=advisory)
+
+
+def _shown(ex: Exchange) -> dict:
+    """Response headers for a check's detail, a Set-Cookie or the like masked."""
+    return {k: MASK if is_secret(k) else v for k, v in ex.headers.items()}
 
 
 def _check_options(checks: Checks, conn: Connection, path: str, tus: dict, advisory: bool,
