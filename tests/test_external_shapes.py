@@ -3,6 +3,8 @@ it finds out about each, what it could not, and that only failing uploads stop a
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from loadtests.request import RequestSpec
@@ -73,6 +75,19 @@ def test_202_with_a_status_url_is_followed_to_completion(shapes):
     assert not result["ok"] and checks["upload 1024 B: answers 201"]["detail"].startswith("-> 202")
 
 
+def test_a_run_polls_a_202_endpoint_until_done(shapes, tmp_path):
+    """--status-url: completion is measured (the job answers 202 "processing" twice first)."""
+    out = tmp_path / "later"
+    result = bench("run", "--url", f"{shapes.url}/later", "--status-url", "/jobs/{id}",
+                   "--sizes", "10KB", "--users", "2", "--duration", "1500ms", "--warmup", "0.5s",
+                   "--quiet", "--out", str(out))
+    assert result.returncode == 0, result.stderr[-2000:]
+    r = json.loads((out / "results.json").read_text())["results"][0]
+    assert r["failures"] == 0 and r["requests"] > 0
+    assert r["completion_ms"]["p50"] > r["latency_ms"]["p50"]  # done later than answered
+    assert r["integrity"]["verified"] > 0  # the sha256 of the final status
+
+
 def test_a_run_with_a_raw_put_and_a_refused_tls_handshake(shapes, tmp_path):
     """Through the CLI: raw PUTs with their ETag checked on every upload; then https:// to a
     server that speaks plain HTTP: a clear verify failure, no traceback."""
@@ -82,8 +97,6 @@ def test_a_run_with_a_raw_put_and_a_refused_tls_handshake(shapes, tmp_path):
                    "--sizes", "20KB", "--users", "2", "--duration", "1500ms", "--warmup", "0.5s",
                    "--quiet", "--out", str(out))
     assert result.returncode == 0, result.stderr[-2000:]
-    import json
-
     r = json.loads((out / "results.json").read_text())["results"][0]
     assert r["failures"] == 0 and r["requests"] > 0
     assert r["integrity"]["verified"] == r["integrity"]["acknowledged"] > 0  # ETag = MD5
