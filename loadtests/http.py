@@ -8,6 +8,12 @@ Under Locust the socket module is gevent's, so this is cooperative; outside it (
 plain blocking I/O. `os_thread=True` is for a connection used only from an OS thread of its own
 (the closed-loop users, see scenarios.py): the OS's blocking sockets, whatever gevent patched.
 
+HTTPS: the standard `ssl` module through memory BIOs (`ssl.SSLObject`, see `TLSStream`), so
+one implementation serves gevent's sockets and the OS thread's C-level ones alike; SNI and
+host name checks as `ssl.create_default_context` does them. On a new connection the TCP
+connect and the TLS handshake are timed as their own phases (k6's `connecting` and
+`tls_handshaking`); a reused connection has neither.
+
 Known limit: `sent` is when the kernel accepted the last byte. Up to a socket buffer's worth
 (a few hundred KB on loopback) may still be in flight, so for small bodies part of the real
 sending time shows up as waiting.
@@ -16,8 +22,11 @@ sending time shows up as waiting.
 from __future__ import annotations
 
 import _socket
+import functools
+import ipaddress
 import re
 import socket
+import ssl
 import struct
 import time
 from dataclasses import dataclass
@@ -33,6 +42,7 @@ SMALL_BODY = 64 * 1024  # below this, one joined buffer (one syscall) beats zero
 IDLE_REUSE_S = 2.0      # don't reuse a keep-alive socket idle longer than servers keep it
 PACE_CHUNK = 64 * 1024
 OS_THREAD_IDLE_S = 120.0  # os_thread sockets: a call without progress this long fails
+TLS_WRITE = 256 * 1024    # plaintext encrypted per write: bounds the ciphertext held at once
 
 
 @dataclass
@@ -46,6 +56,8 @@ class Exchange:
     head: bytes = b""   # the response's status line and headers, as received
     body: bytes = b""
     error: str | None = None
+    connecting: float | None = None       # seconds: TCP connect (new connections only)
+    tls_handshaking: float | None = None  # seconds: TLS handshake (new https connections)
 
     @cached_property
     def headers(self) -> dict[str, str]:
@@ -82,30 +94,41 @@ class _Response:
 class Connection:
     """One keep-alive connection to host:port (reopened when the server closes it)."""
 
-    def __init__(self, base_url: str, timeout: float | None = None, os_thread: bool = False):
+    def __init__(self, base_url: str, timeout: float | None = None, os_thread: bool = False,
+                 tls: ssl.SSLContext | None = None):
         """`timeout` bounds each blocking socket call; None (the default under Locust) leaves
         the bound to the run's own clock (--run-time, then --stop-timeout ends every user):
         under gevent a socket timeout arms a timer for every blocking call, ~8 % of the
         client's CPU per upload. `os_thread`: plain blocking sockets, bounded by the kernel
-        (SO_SNDTIMEO/SO_RCVTIMEO, `timeout` or OS_THREAD_IDLE_S), which costs no syscall."""
+        (SO_SNDTIMEO/SO_RCVTIMEO, `timeout` or OS_THREAD_IDLE_S), which costs no syscall.
+        `tls`: the context for an https:// URL (default: verify against the system store)."""
         parts = urlsplit(base_url)
-        if parts.scheme != "http":
-            raise ValueError(f"only http:// URLs are supported, got {base_url!r}")
+        if parts.scheme not in ("http", "https"):
+            raise ValueError(f"only http:// and https:// URLs are supported, got {base_url!r}")
         self.host = parts.hostname or "127.0.0.1"
-        self.port = parts.port or 80
-        self.netloc = f"{self.host}:{self.port}"
+        self.port = parts.port or (443 if parts.scheme == "https" else 80)
+        self.netloc = parts.netloc.rpartition("@")[2] or self.host  # the Host header, as given
+        self.tls = (tls or tls_context()) if parts.scheme == "https" else None
         self.timeout = timeout
         self.os_thread = os_thread
         idle = timeout or OS_THREAD_IDLE_S
         self._kernel_timeout = struct.pack("ll", int(idle), int(idle % 1 * 1e6))
         self.sleep = os_sleep if os_thread else time.sleep
-        # Resolve once: gevent's resolver hands every getaddrinfo() to a thread, and servers
-        # that close after each response (gunicorn sync) make us connect per request.
-        family, _, _, _, self.address = socket.getaddrinfo(
-            self.host, self.port, type=socket.SOCK_STREAM)[0]
-        self.family = family
-        self.sock: socket.socket | None = None
+        self.address = None   # resolved on the first connect: a bad name is an error sample
+        self.family = socket.AF_INET
+        self.loopback = False
+        self.sock: socket.socket | TLSStream | None = None
         self.last_used = 0.0
+
+    def _resolve(self) -> None:
+        """Once per connection object: gevent's resolver hands every getaddrinfo() to a thread,
+        and servers that close after each response (gunicorn sync) make us connect per request."""
+        self.family, _, _, _, self.address = socket.getaddrinfo(
+            self.host, self.port, type=socket.SOCK_STREAM)[0]
+        try:
+            self.loopback = ipaddress.ip_address(self.address[0]).is_loopback
+        except ValueError:
+            self.loopback = False
 
     def close(self) -> None:
         if self.sock is not None:
@@ -132,7 +155,7 @@ class Connection:
         try:
             if self.sock is None or time.monotonic() - self.last_used > IDLE_REUSE_S:
                 self.close()
-                self.sock = self._connect()
+                self.sock = self._connect(ex)
             try:
                 self._send(head_bytes, body, length, bandwidth)
                 ex.sent = time.time()
@@ -150,14 +173,37 @@ class Connection:
             self.close()  # (a "Connection: close" answer was closed by _receive already)
         return ex
 
-    def _connect(self) -> socket.socket:
-        """Connect without waiting for the handshake: the first send waits for it if needed.
-        Under gevent a wait here hands the CPU to other users while a server worker may
-        already have accepted this connection and sits idle until its request arrives (on
-        loopback the handshake is done when connect() returns). A bare gevent loop against a
-        gunicorn sink spent ~25 us less CPU per request this way."""
+    def _connect(self, ex: Exchange | None = None):
+        """A new connection; its TCP connect and TLS handshake timed into `ex`."""
+        if self.address is None:
+            self._resolve()
+        began = time.time()
         if self.os_thread:
-            return self._connect_blocking()
+            sock = self._connect_blocking()
+        elif self.loopback and self.tls is None:
+            sock = self._connect_early()
+        else:
+            sock = self._connect_cooperative()
+        connected = time.time()
+        if self.tls is not None:
+            try:
+                sock = TLSStream(sock, self.tls, self.host)
+            except BaseException:
+                sock.close()
+                raise
+        if ex is not None:
+            ex.connecting = connected - began
+            if self.tls is not None:
+                ex.tls_handshaking = time.time() - connected
+        return sock
+
+    def _connect_early(self) -> socket.socket:
+        """Plain HTTP on loopback: connect without waiting for the handshake; the first send
+        waits for it if needed. Under gevent a wait here hands the CPU to other users while a
+        server worker may already have accepted this connection and sits idle until its request
+        arrives (on loopback the handshake is done when connect() returns). A bare gevent loop
+        against a gunicorn sink spent ~25 us less CPU per request this way. Elsewhere the
+        connect is waited for, so that `connecting` is the real TCP time."""
         sock = socket.socket(self.family, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -167,6 +213,17 @@ class Connection:
             except BlockingIOError:
                 pass  # EINPROGRESS: a refused connection shows up at the first send
             sock.settimeout(self.timeout)
+        except OSError:
+            sock.close()
+            raise
+        return sock
+
+    def _connect_cooperative(self) -> socket.socket:
+        sock = socket.socket(self.family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.settimeout(self.timeout)
+            sock.connect(self.address)
         except OSError:
             sock.close()
             raise
@@ -287,3 +344,75 @@ def _paced_send(sock: socket.socket, body, bandwidth: float, sleep) -> None:
             ahead = sent / bandwidth - (time.monotonic() - began)
             if ahead > 0:
                 sleep(ahead)
+
+
+@functools.lru_cache(maxsize=8)
+def tls_context(insecure: bool = False, cacert: str | None = None) -> ssl.SSLContext:
+    """One context per setting and process (loading a CA store costs milliseconds). Like curl:
+    `cacert` replaces the system store; `insecure` skips certificate and host name checks."""
+    context = ssl.create_default_context(cafile=cacert)
+    if insecure:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+class TLSStream:
+    """TLS over any connected socket, through memory BIOs: `ssl.SSLObject` does the protocol,
+    the socket only moves bytes. So one code path serves gevent's cooperative sockets and the
+    OS thread's C-level `_socket` ones (whose kernel timeouts then bound the handshake too);
+    `ssl.SSLSocket` would need a `socket.socket`, and under gevent its patched kind.
+    Offers what Connection uses of a socket: sendall, sendmsg, recv, close."""
+
+    def __init__(self, sock, context: ssl.SSLContext, server_hostname: str):
+        self.sock = sock
+        self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.tls = context.wrap_bio(self.incoming, self.outgoing,
+                                    server_hostname=server_hostname)
+        while True:
+            try:
+                self.tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self._flush()
+                data = sock.recv(65536)
+                if not data:
+                    raise ConnectionResetError("connection closed during the TLS handshake")
+                self.incoming.write(data)
+        self._flush()
+
+    def _flush(self) -> None:
+        data = self.outgoing.read()
+        if data:
+            self.sock.sendall(data)
+
+    def sendall(self, data) -> None:
+        view = memoryview(data).cast("B")
+        for offset in range(0, len(view), TLS_WRITE):
+            self.tls.write(view[offset:offset + TLS_WRITE])
+            self._flush()
+
+    def sendmsg(self, parts) -> int:
+        for part in parts:
+            self.sendall(part)
+        return sum(len(p) for p in parts)
+
+    def recv(self, size: int) -> bytes:
+        while True:
+            try:
+                data = self.tls.read(size)
+            except ssl.SSLWantReadError:
+                received = self.sock.recv(65536)
+                if not received:
+                    return b""  # closed without close_notify: end of stream, as plain TCP
+                self.incoming.write(received)
+                continue
+            except ssl.SSLZeroReturnError:
+                return b""
+            if self.outgoing.pending:
+                self._flush()
+            return data
+
+    def close(self) -> None:
+        self.sock.close()

@@ -2,7 +2,8 @@
 
 Each process keeps one random prefix per size; every upload appends its own 16-byte suffix.
 The expected digest is the prefix's digest copied and updated with the suffix, so a 256 MB
-upload costs no per-upload hashing and no per-user copy of the body.
+upload costs no per-upload hashing and no per-user copy of the body. The MD5 (what an S3-like
+endpoint's ETag holds) is made the same way, only when an answer carries an ETag to check.
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ class Payload:
         self.prefix = memoryview(os.urandom(max(0, size - SUFFIX_BYTES)))
         self._prefix_digest = hashlib.sha256(self.prefix)
         self._suffix_len = size - len(self.prefix)
+        self._prefix_md5 = None  # computed on first use: most endpoints send no ETag
+
+    def md5(self, body: Body) -> str:
+        """The MD5 of one of this payload's bodies (its last part is the unique suffix)."""
+        if self._prefix_md5 is None:
+            self._prefix_md5 = hashlib.md5(self.prefix, usedforsecurity=False)
+        digest = self._prefix_md5.copy()
+        digest.update(body.parts[-1])
+        return digest.hexdigest()
 
     @staticmethod
     @functools.lru_cache(maxsize=16)

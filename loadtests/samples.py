@@ -1,7 +1,10 @@
 """Raw per-request samples: one CSV per load-generator process, flushed in batches.
 
 Floats as measured (time.time() seconds), never Locust's rounded buckets. In open-loop runs
-`start` is when the request was *meant* to start and `issued` when it really went out. The file name holds
+`start` is when the request was *meant* to start and `issued` when it really went out.
+`connecting` and `tls_handshaking` are durations (seconds) on a new connection, blank on a
+reused one. The `server_*` fields are what the answer said it stored (JSON sha256/bytes, an
+ETag that looks like an MD5); the tus fields count a resumable upload's failures. The file name holds
 host and pid, so Locust worker processes (`--processes N`, or workers on other machines writing
 to a shared folder) never overwrite each other.
 """
@@ -15,7 +18,8 @@ from pathlib import Path
 
 FIELDS = ("scenario", "target", "user", "kind", "start", "issued", "sent", "ttfb", "end",
           "done", "bytes", "status", "error", "upload_id", "expected_sha256", "server_sha256",
-          "final_status", "drops", "recovery")
+          "final_status", "drops", "recovery", "connecting", "tls_handshaking", "server_bytes",
+          "server_md5", "expected_md5", "retries", "resumes", "resent")
 FLUSH_EVERY = 256
 
 
@@ -49,8 +53,9 @@ def read_samples(folder: str | os.PathLike) -> list[dict]:
     return rows
 
 
-_FLOATS = {"start", "issued", "sent", "ttfb", "end", "done", "recovery"}
-_INTS = {"bytes", "status", "user", "drops"}
+_FLOATS = {"start", "issued", "sent", "ttfb", "end", "done", "recovery", "connecting",
+           "tls_handshaking"}
+_INTS = {"bytes", "status", "user", "drops", "server_bytes", "retries", "resumes", "resent"}
 
 
 def _typed(name: str, value: str):

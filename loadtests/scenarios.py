@@ -26,12 +26,10 @@ bounds the failures).
 from __future__ import annotations
 
 import argparse
-import base64
-import random
+import os
 import time
 from collections import Counter
 from typing import NamedTuple
-from urllib.parse import urlsplit
 
 import gevent
 from gevent.event import Event
@@ -45,11 +43,12 @@ from loadtests.catalog import BYSTANDERS, SCENARIOS
 from loadtests.failures import Backoff
 from loadtests.http import Connection, Exchange
 from loadtests.payload import Body, Payload
+from loadtests.request import TUS_RETRY_DELAYS, RequestSpec, parse_delays
 from loadtests.samples import SampleWriter
+from loadtests.tus import TUS, TusOptions, TusUpload
 from loadtests.units import parse_size
-from loadtests.upload import parse_json, post_upload
+from loadtests.upload import UploadRequest, evidence, final_state, parse_json
 
-FINAL = {"stored", "processed", "failed"}
 GRACE_S = 60.0          # at stop: time for uploads in flight and completion polls to end
 SLICE_S = 2.0           # closed loop: OS-thread time per Locust task (bounds a stop's wait)
 MAX_OS_THREADS = 256    # closed-loop users beyond this many run on greenlets
@@ -59,6 +58,7 @@ slices: set = set()     # Events of the OS-thread slices still running
 _start_thread = get_original("_thread", "start_new_thread")
 completed = {"count": 0}  # 202 uploads seen final (shown in the web UI tab)
 failed_kinds: Counter = Counter()  # error kinds of failed uploads (the web UI tab's warning)
+_TOKEN = os.urandom(4).hex()  # in file names: unique across load levels and Locust processes
 
 
 @events.init_command_line_parser.add_listener
@@ -83,6 +83,12 @@ def _options(parser):
         help="Resumable scenario: tus PATCH size")
     add("--drop-rate", env_var="UPBENCH_DROP_RATE", default="0.2",
         help="Resumable scenario: fraction of PATCHes cut mid-chunk")
+    add("--retry-delays", env_var="UPBENCH_RETRY_DELAYS",
+        default=",".join(f"{d:g}" for d in TUS_RETRY_DELAYS),
+        help="Resumable scenario: seconds to wait before each retry (tus-js-client's)")
+    add("--request", env_var="UPBENCH_REQUEST", default="{}", include_in_web_ui=False,
+        help="The upload request as JSON (loadtests/request.py: field, form, headers, "
+             "method, body, expect, TLS); bench.py passes it in the environment")
     add("--target-name", env_var="UPBENCH_TARGET", default="", include_in_web_ui=False,
         help="Target name written into the samples")
     add("--samples-dir", env_var="UPBENCH_SAMPLES_DIR", default="", include_in_web_ui=False,
@@ -133,8 +139,21 @@ def _record(sample: dict) -> None:
         _writer.add(sample)
 
 
-def _http_error(status: int) -> str | None:
-    return None if 200 <= status < 300 else (f"http {status}" if status else "no response")
+def _http_error(status: int, spec: RequestSpec | None = None) -> str | None:
+    """Any 2xx is success, unless --expect narrows it."""
+    if spec.success(status) if spec else 200 <= status < 300:
+        return None
+    return f"http {status}" if status else "no response"
+
+
+_requests: dict[str, RequestSpec] = {}
+
+
+def request_spec(text: str) -> RequestSpec:
+    """The --request JSON, parsed once per process."""
+    if text not in _requests:
+        _requests[text] = RequestSpec.from_json(text)
+    return _requests[text]
 
 
 def _spawn(fn, *args) -> None:
@@ -159,6 +178,10 @@ class UploadUser(User):
         self.opts = opts
         self.user_id = next(UploadUser._ids)
         self.payload = Payload.shared(parse_size(opts.upload_size))
+        self.request = request_spec(opts.request)
+        self.uploader = UploadRequest(opts.upload_path, self.request)
+        self.tls = self.request.tls_context() if self.host.startswith("https:") else None
+        self.count = 0   # uploads of this user: unique file names
         self.rate = float(opts.user_rate or 0)
         self.idle: list[Connection] = []   # keep-alive connections not in use
         self.inflight = 0
@@ -178,7 +201,7 @@ class UploadUser(User):
         return self.backoff.pause
 
     def connection(self) -> Connection:
-        return Connection(self.host, os_thread=self.os_thread)
+        return Connection(self.host, os_thread=self.os_thread, tls=self.tls)
 
     @task
     def next_upload(self):
@@ -225,7 +248,7 @@ class UploadUser(User):
                     else:
                         batch.append(attempt)
                     ex = attempt.ex
-                    if ex.error or not 200 <= ex.status < 300:
+                    if ex.error or _http_error(ex.status, self.expects):
                         failed.append(succeeded)
                         break
                     succeeded = True
@@ -280,15 +303,19 @@ class UploadUser(User):
         """Record one upload, tell Locust, and follow a 202 until it is final. True when the
         upload succeeded (so far: the completion poll may still find it failed)."""
         body, issued, ex, reply, extra = attempt
-        error = ex.error or _http_error(ex.status)
+        error = ex.error or _http_error(ex.status, self.expects)
+        found = {**evidence(ex, reply), **extra}
         sample = dict(scenario=self.scenario, target=self.opts.target_name, user=self.user_id,
                       kind="upload", start=ex.start, issued=issued if start else None,
                       sent=ex.sent, ttfb=ex.ttfb, end=ex.end, bytes=body.size, status=ex.status,
-                      error=error, upload_id=reply.get("id"), expected_sha256=body.sha256,
-                      server_sha256=reply.get("sha256"), final_status=reply.get("status"),
-                      **extra)
+                      error=error, upload_id=_text(reply.get("id")),
+                      expected_sha256=body.sha256, final_status=_text(reply.get("status")),
+                      connecting=ex.connecting, tls_handshaking=ex.tls_handshaking, **found)
+        if found["server_md5"]:
+            sample["expected_md5"] = self.payload.md5(body)
         self.environment.events.request.fire(
-            request_type=self.request_type, name=f"{self.opts.upload_path} [{body.size}B]",
+            request_type=self.request_type,
+            name=f"{self.opts.upload_path.split('?')[0]} [{body.size}B]",
             response_time=((ex.end or time.time()) - ex.start) * 1000, response_length=body.size,
             exception=RuntimeError(error) if error else None, context={})
         if error is not None:
@@ -296,8 +323,9 @@ class UploadUser(User):
             _record(sample)
             return False
         if self.polls(ex, reply):
-            _spawn(_poll_until_final, self.host, self.opts.status_path.format(id=reply["id"]),
-                   sample, float(self.opts.poll_timeout))
+            _spawn(_poll_until_final, Connection(self.host, tls=self.tls),
+                   self.opts.status_path.replace("{id}", str(reply["id"])),
+                   self.request.request_headers(), sample, float(self.opts.poll_timeout))
             return True
         sample["done"] = ex.end
         _record(sample)
@@ -306,15 +334,22 @@ class UploadUser(User):
     request_type = "POST"
     poll_always = False
 
+    @property
+    def expects(self) -> RequestSpec:
+        return self.request
+
     def polls(self, ex: Exchange, reply: dict) -> bool:
         """Does a completion poll follow this upload? (202: accepted, the work goes on)"""
         return bool(reply.get("id") and self.opts.status_path and
                     (ex.status == 202 or self.poll_always) and not ex.error)
 
+    def filename(self) -> str:
+        self.count += 1
+        return f"u{self.user_id}-{self.count}-{_TOKEN}.bin"
+
     def transfer(self, conn: Connection, body: Body, start) -> tuple[Exchange, dict, dict]:
-        ex, reply = post_upload(conn, self.opts.upload_path, body,
-                                f"u{self.user_id}-{self.seq}.bin", bandwidth=self.bandwidth,
-                                start=start)
+        ex, reply = self.uploader.send(conn, body, self.filename(),
+                                       bandwidth=self.bandwidth, start=start)
         return ex, reply, {}
 
 
@@ -329,71 +364,23 @@ class SlowUploadUser(UploadUser):
 
 
 class TusUploadUser(UploadUser):
-    """tus 1.0: create (POST, Upload-Length), PATCH chunks; a fraction of PATCHes is cut
-    mid-chunk (the connection dropped), and the upload resumes from HEAD's Upload-Offset.
+    """tus 1.0 (loadtests/tus.py): create with metadata, PATCH chunks, a fraction of them cut
+    mid-chunk, retried with tus-js-client's backoff and resumed from HEAD's Upload-Offset.
     Works with any tus 1.0 server: --upload-path is the creation endpoint."""
 
     scenario = "resumable"
     request_type = "TUS"
     poll_always = True  # the final PATCH answers 204 without a record: ask for the digest
-    TUS = {"Tus-Resumable": "1.0.0"}
-    MAX_RETRIES = 50
+    expects = None      # success is the whole body at the server (the last PATCH's 204)
 
     def on_start(self):
         super().on_start()
-        self.chunk = parse_size(self.opts.chunk_size)
-        self.drop_rate = float(self.opts.drop_rate)
+        self.tus = TusOptions(self.opts.upload_path, {**TUS, **self.request.request_headers()},
+                              parse_size(self.opts.chunk_size), float(self.opts.drop_rate),
+                              parse_delays(self.opts.retry_delays))
 
     def transfer(self, conn, body, start):
-        chunk, drop_rate = self.chunk, self.drop_rate
-        name = f"u{self.user_id}-{time.time_ns()}.bin".encode()
-        meta = (f"filename {base64.b64encode(name).decode()},"
-                f"filetype {base64.b64encode(b'application/octet-stream').decode()}")
-        created = conn.request("POST", self.opts.upload_path,
-                               {**self.TUS, "Upload-Length": str(body.size),
-                                "Upload-Metadata": meta}, start=start)
-        if created.status != 201 or "location" not in created.headers:
-            return created, {}, {}
-        path = _path_of(created.headers["location"], self.opts.upload_path)
-        offset, drops, recovery, retries = 0, 0, 0.0, 0
-        last = created
-        while offset < body.size and retries < self.MAX_RETRIES:
-            n = min(chunk, body.size - offset)
-            parts = _slice(body.parts, offset, n)
-            headers = {**self.TUS, "Upload-Offset": str(offset),
-                       "Content-Type": "application/offset+octet-stream"}
-            if random.random() < drop_rate:
-                self.connection().abandon("PATCH", path, headers, parts, n, cut_at=n // 2)
-                drops += 1
-                cut_at = time.time()
-                offset, retries = self._resume(conn, path, retries)
-                recovery += time.time() - cut_at
-                continue
-            last = conn.request("PATCH", path, headers, parts, n)
-            if last.status == 204:
-                offset = int(last.headers.get("upload-offset", offset + n))
-            elif last.status in (409, 423) or not last.status:
-                offset, retries = self._resume(conn, path, retries + 1)
-            else:
-                break
-        done = Exchange(start=created.start, sent=last.sent, ttfb=last.ttfb, end=last.end,
-                        status=last.status if offset == body.size else (last.status or 0),
-                        head=last.head, error=last.error)
-        if offset != body.size and not done.error:
-            done.error = f"tus: stopped at offset {offset} of {body.size}"
-        return done, {"id": path.rstrip("/").rsplit("/", 1)[-1]}, {
-            "drops": drops, "recovery": recovery}
-
-    def _resume(self, conn, path, retries):
-        """HEAD until the server answers with the offset to resume from (it may still be
-        finishing the cut PATCH: 423/409 meanwhile)."""
-        while retries < self.MAX_RETRIES:
-            head = conn.request("HEAD", path, self.TUS)
-            if head.status == 200 and "upload-offset" in head.headers:
-                return int(head.headers["upload-offset"]), retries
-            retries += 1
-            conn.sleep(0.02)
-        return -1, retries
+        return TusUpload(conn, self.tus, body).run(self.filename(), start)
 
 
 class BystanderUser(User):
@@ -430,25 +417,27 @@ class BystanderUser(User):
             exception=RuntimeError(error) if error else None, context={})
 
 
-def _poll_until_final(host: str, path: str, sample: dict, timeout: float) -> None:
+def _poll_until_final(conn: Connection, path: str, headers: dict, sample: dict,
+                      timeout: float) -> None:
     """Poll the status endpoint until the upload is final, in a greenlet of its own so the
     user goes on uploading: polling must not lower the offered load."""
-    conn = Connection(host)
     deadline = time.monotonic() + timeout
     delay = 0.005
     try:
         while time.monotonic() < deadline:
-            ex = conn.request("GET", path)
-            reply = parse_json(ex.body) if ex.status == 200 else {}
-            if reply.get("status") in FINAL:
+            ex = conn.request("GET", path, headers)
+            reply = parse_json(ex.body)
+            state = final_state(ex.status, reply)
+            if state:
                 # The server's own timestamp is exact (same clock); the poll's end bounds it.
                 finished = reply.get("updated")
                 sample["done"] = finished if isinstance(finished, float) and \
                     sample["start"] <= finished <= ex.end else ex.end
-                sample["final_status"] = reply["status"]
+                sample["final_status"] = _text(reply.get("status")) or state
                 completed["count"] += 1
-                sample["server_sha256"] = reply.get("sha256") or sample["server_sha256"]
-                if reply["status"] == "failed":
+                found = evidence(ex, reply)
+                sample["server_sha256"] = found["server_sha256"] or sample["server_sha256"]
+                if state == "failed":
                     sample["error"] = "processing failed"
                 break
             gevent.sleep(delay)
@@ -462,26 +451,5 @@ def _poll_until_final(host: str, path: str, sample: dict, timeout: float) -> Non
         _record(sample)
 
 
-def _path_of(location: str, base: str) -> str:
-    """A tus Location may be absolute or relative to the creation endpoint."""
-    parts = urlsplit(location)
-    if parts.scheme:
-        return parts.path
-    return location if location.startswith("/") else base.rstrip("/") + "/" + location
-
-
-def _slice(parts, offset: int, n: int) -> list:
-    """memoryviews covering bytes [offset, offset+n) of a body made of parts (no copies)."""
-    out = []
-    for part in parts:
-        view = memoryview(part)
-        if offset >= len(view):
-            offset -= len(view)
-            continue
-        take = view[offset:offset + n]
-        out.append(take)
-        n -= len(take)
-        offset = 0
-        if n == 0:
-            break
-    return out
+def _text(value) -> str | None:
+    return None if value is None else str(value)

@@ -56,7 +56,7 @@ def test_a_target_that_cannot_start_is_reported(tmp_path):
     (["run", "--work", "magic"], "bad work 'magic'"),
     (["run", "--users", "2", "--rate", "5"], "not allowed with argument"),
     (["run", "--sizes", "2GiB"], "above --max-upload"),
-    (["run", "--url", "ftp://x"], "--url must be an http:// URL"),
+    (["run", "--url", "ftp://x"], "expected an http:// or https:// URL"),
     (["report", "/nonexistent/results.json"], "no such file"),
     (["serve", "nope"], "unknown target(s): nope"),
     (["frobnicate"], "invalid choice"),

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from loadtests import request as req
 from loadtests.catalog import SCENARIOS
 from loadtests.units import parse_size
 from targets.common.work import Work
@@ -59,14 +60,17 @@ def build_parser() -> Parser:
     run.add_argument("--processes", type=int, default=1, help="Locust processes generating load")
     run.add_argument("--pin", choices=("auto", "on", "off"), default="auto",
                      help="pin generator and target to disjoint CPUs (auto: with >= 4 CPUs)")
-    run.add_argument("--max-upload", default="1GiB", help="server upload limit")
+    run.add_argument("--max-upload", default=None,
+                     help="server upload limit (default 1GiB; with --url: the endpoint's, "
+                          "for verify's oversized-body check)")
     run.add_argument("--bandwidth", default="1MB", help="per-user bytes/s of the slow scenario")
     run.add_argument("--chunk-size", default="5MB", help="tus PATCH size (resumable scenario)")
     run.add_argument("--drop-rate", type=float, default=0.2,
                      help="fraction of tus PATCHes cut mid-chunk (resumable scenario)")
+    run.add_argument("--retry-delays", type=_arg(req.parse_delays), default=None,
+                     help="tus: seconds to wait before each retry (default 0,1,3,5)")
     run.add_argument("--quick", action="store_true", help="a short smoke plan (~90 s)")
-    run.add_argument("--url", default=None, help="benchmark anyone's upload endpoint instead")
-    run.add_argument("--name", default=None, help="label for --url in the report")
+    _endpoint_flags(run)
     run.add_argument("--out", default=None, help="output folder (default reports/<run-id>/)")
     run.add_argument("--quiet", action="store_true", help="no progress lines (CI)")
 
@@ -102,6 +106,36 @@ def build_parser() -> Parser:
 
     sub.add_parser("list", help="targets and scenarios")
     return parser
+
+
+def _endpoint_flags(run: argparse.ArgumentParser) -> None:
+    """--url and how to describe the request to it, in curl's words."""
+    ext = run.add_argument_group("anyone's endpoint (--url), described in curl's words")
+    ext.add_argument("--url", default=None, type=_arg(req.parse_url),
+                     help="benchmark anyone's upload endpoint instead (user:pass@ = basic auth)")
+    ext.add_argument("--name", default=None, help="label for --url in the report")
+    ext.add_argument("--field", default=None, type=_arg(req.parse_field),
+                     help="form field of the file (default: file)")
+    ext.add_argument("--form", action="append", type=_arg(req.parse_form), metavar="KEY=VALUE",
+                     help="an extra form field sent before the file (repeatable)")
+    ext.add_argument("--header", action="append", type=_arg(req.parse_header),
+                     metavar="'NAME: VALUE'", help="an extra request header (repeatable)")
+    ext.add_argument("--method", default=None, type=str.upper, choices=req.METHODS,
+                     help="POST (default for multipart) or PUT (default for raw)")
+    ext.add_argument("--body", default=None, choices=req.BODIES,
+                     help="multipart (default) or raw: the bytes as the body; {name} in the "
+                          "URL path = a unique name per upload")
+    ext.add_argument("--expect", default=None, type=_arg(req.parse_expect),
+                     help="the 2xx answers that count as success, e.g. 201,204 (default: any)")
+    ext.add_argument("--insecure", "-k", action="store_true",
+                     help="accept any TLS certificate (self-signed)")
+    ext.add_argument("--cacert", default=None, type=_arg(req.parse_cacert),
+                     help="CA bundle (PEM) to verify the server's certificate with")
+    ext.add_argument("--status-url", default=None,
+                     help="status endpoint polled after a 202, with {id} from the answer's "
+                          "JSON id, e.g. /jobs/{id}")
+    ext.add_argument("--no-verify", action="store_true",
+                     help="skip verify's advisory checks of the endpoint")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -252,6 +286,17 @@ COMMANDS = {"claims": cmd_claims, "run": cmd_run, "verify": cmd_verify, "serve":
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+def _arg(parse):
+    """A converter at the argparse boundary: bad input fails at parse time, in one line."""
+    def convert(text: str):
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc))
+    convert.__name__ = parse.__name__
+    return convert
+
 
 def _select(spec: str):
     try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from loadtests.request import TUS_RETRY_DELAYS, RequestSpec, mask_url
+
 
 @dataclass(frozen=True)
 class LoadLevel:
@@ -47,15 +49,26 @@ class RunConfig:
     bandwidth: int = 1_000_000   # slow scenario, bytes/s per user
     chunk_size: int = 5_000_000  # resumable scenario: tus PATCH size
     drop_rate: float = 0.2       # resumable scenario: fraction of PATCHes cut
-    url: str | None = None       # anyone's endpoint instead of our targets
+    url: str | None = None       # anyone's endpoint instead of our targets (no credentials)
     name: str | None = None
     out: Path | None = None
     quiet: bool = False
+    # --url: how the endpoint wants its uploads, and what upbench may check there
+    request: RequestSpec = RequestSpec()
+    status_url: str | None = None      # path template with {id}, polled after a 202
+    url_limit: int | None = None       # the endpoint's upload limit, when --max-upload says
+    verify: bool = True                # --no-verify: measure without the advisory checks
+    retry_delays: tuple[float, ...] = TUS_RETRY_DELAYS  # tus: waits before each retry
 
     def as_dict(self) -> dict:
+        """For results.json: the URL's query secrets and the request's secrets masked."""
         d = asdict(self)
         d["stages"] = [stage.as_dict() for stage in self.stages]
         d["out"] = str(self.out) if self.out else None
+        d["url"] = mask_url(self.url)
+        d["status_url"] = mask_url(self.status_url)
+        d["request"] = self.request.public()
+        d["retry_delays"] = list(self.retry_delays)
         return d
 
 

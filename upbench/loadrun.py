@@ -1,14 +1,20 @@
 """One load level = one headless Locust subprocess (Locust monkey-patches the world on import,
-so it never runs inside the orchestrator). Its raw samples land in a folder of their own."""
+so it never runs inside the orchestrator). Its raw samples land in a folder of their own.
+
+How anyone's endpoint wants its uploads (headers, credentials, form fields: `RequestSpec`)
+goes to Locust in its environment, never on its command line, where `ps` would show secrets;
+so does an upload path with a query string (a presigned URL's signature)."""
 
 from __future__ import annotations
 
 import math
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from loadtests.catalog import SCENARIOS
+from loadtests.request import TUS_RETRY_DELAYS, RequestSpec
 from upbench.config import LoadLevel
 from upbench.lifecycle import processes
 from upbench.paths import LOCUSTFILE
@@ -33,6 +39,8 @@ class LoadSpec:
     drop_rate: float = 0.2
     processes: int = 1
     cpus: frozenset[int] | None = None   # pin the generator (upbench.pinning)
+    request: RequestSpec = RequestSpec()
+    retry_delays: tuple[float, ...] = TUS_RETRY_DELAYS
 
 
 def locust_command(spec: LoadSpec) -> list[str]:
@@ -49,15 +57,26 @@ def locust_command(spec: LoadSpec) -> list[str]:
            "--run-time", f"{run_time}s", "--schedule-for", f"{spec.duration:g}",
            "--stop-timeout", f"{STOP_GRACE_S:g}",
            "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
-           "--upload-size", str(spec.size), "--upload-path", spec.upload_path,
-           "--status-path", spec.status_path, "--bandwidth", str(spec.bandwidth),
+           "--upload-size", str(spec.size), "--status-path", spec.status_path,
+           "--bandwidth", str(spec.bandwidth),
+           "--retry-delays", ",".join(f"{d:g}" for d in spec.retry_delays),
            "--user-rate", f"{user_rate:g}", "--chunk-size", str(spec.chunk_size),
            "--drop-rate", f"{spec.drop_rate:g}",
            "--poll-timeout", f"{scenario.poll_timeout:g}",
            "--target-name", spec.target_name, "--samples-dir", str(spec.samples_dir)]
+    if "?" not in spec.upload_path:
+        cmd += ["--upload-path", spec.upload_path]
     if spec.processes > 1:  # Locust's master/worker mode; its master port stays on loopback
         cmd += ["--processes", str(spec.processes), "--master-bind-host", "127.0.0.1"]
     return cmd + list(scenario.classes)
+
+
+def locust_env(spec: LoadSpec) -> dict[str, str]:
+    """What the Locust process gets beside its command line: the request, secrets included."""
+    env = {**os.environ, "UPBENCH_REQUEST": spec.request.to_json()}
+    if "?" in spec.upload_path:
+        env["UPBENCH_UPLOAD_PATH"] = spec.upload_path
+    return env
 
 
 class LocustRun:
@@ -71,7 +90,8 @@ class LocustRun:
         self.spec = spec
         self.log = spec.samples_dir / "locust.log"
         self.log.unlink(missing_ok=True)
-        self.proc = processes.start(locust_command(spec), log=self.log, cpus=spec.cpus)
+        self.proc = processes.start(locust_command(spec), env=locust_env(spec), log=self.log,
+                                    cpus=spec.cpus)
 
     @property
     def pids(self) -> list[int]:

@@ -13,8 +13,10 @@ flags (every scenario x size x level), filled in with the plan's values for the 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from loadtests.catalog import SCENARIOS
+from loadtests.request import TUS_RETRY_DELAYS, RequestSpec, split_credentials
 from loadtests.units import parse_duration, parse_size
 from targets.common.work import Work
 from upbench import claims, registry
@@ -54,17 +56,18 @@ def config_from_args(args) -> RunConfig:
             stages = tuple(Stage(s, sizes, levels) for s in scenarios)
         else:
             stages = tuple(Stage(s, tuple(parse_size(x) for x in _names(z)), _levels(None, u))
-                           for s, z, u in plan["stages"])
+                           for s, z, u in plan["stages"]
+                           if not args.url or _plain_upload(s))
         duration = parse_duration(pick("duration"))
         warmup = parse_duration(pick("warmup")) if pick("warmup") != "0" else 0.0
         if warmup >= duration:
             raise ValueError(f"--warmup ({warmup:g}s) must be shorter than --duration "
                              f"({duration:g}s)")
         Work.parse(args.work)
-        max_upload = parse_size(args.max_upload)
+        max_upload = parse_size(args.max_upload or "1GiB")
         if max(x for st in stages for x in st.sizes) > max_upload:
-            raise ValueError(f"a size is above --max-upload ({args.max_upload}): every upload "
-                             "would be refused with 413")
+            raise ValueError(f"a size is above --max-upload ({args.max_upload or '1GiB'}): "
+                             "every upload would be refused with 413")
         bandwidth = parse_size(args.bandwidth)
         chunk_size = parse_size(args.chunk_size)
         if not 0 <= args.drop_rate < 1:
@@ -74,11 +77,8 @@ def config_from_args(args) -> RunConfig:
     for flag, value in (("--workers", args.workers), ("--processes", args.processes)):
         if value < 1:
             raise UsageError(f"{flag} must be at least 1")
+    url, request, status_url = _endpoint(args, scenarios)
     if args.url:
-        if not args.url.startswith("http://"):
-            raise UsageError(f"--url must be an http:// URL, got {args.url!r}")
-        if args.targets:
-            raise UsageError("--url and --targets exclude each other")
         targets: tuple[str, ...] = ()
     else:
         try:
@@ -90,8 +90,79 @@ def config_from_args(args) -> RunConfig:
                      duration=duration, warmup=warmup, work=args.work, workers=args.workers,
                      worker_class=args.worker_class, processes=args.processes, pin=args.pin,
                      max_upload=max_upload, bandwidth=bandwidth, chunk_size=chunk_size,
-                     drop_rate=args.drop_rate, url=args.url, name=args.name,
-                     out=out, quiet=args.quiet)
+                     drop_rate=args.drop_rate, url=url, name=args.name,
+                     out=out, quiet=args.quiet, request=request, status_url=status_url,
+                     url_limit=max_upload if args.url and args.max_upload else None,
+                     verify=not args.no_verify,
+                     retry_delays=TUS_RETRY_DELAYS if args.retry_delays is None
+                     else args.retry_delays)
+
+
+_URL_ONLY = {"--field": "field", "--form": "form", "--header": "header", "--method": "method",
+             "--body": "body", "--expect": "expect", "--insecure": "insecure",
+             "--cacert": "cacert", "--status-url": "status_url", "--no-verify": "no_verify"}
+
+
+def _endpoint(args, scenarios: tuple[str, ...]) -> tuple[str | None, RequestSpec, str | None]:
+    """--url and curl's flags -> (the URL without credentials, the request, the status path).
+    Combinations that cannot describe one request are usage errors."""
+    if not args.url:
+        given = [flag for flag, value in _URL_ONLY.items() if getattr(args, value)]
+        if given:
+            raise UsageError(f"{', '.join(given)} only appl{'ies' if len(given) == 1 else 'y'}"
+                             " to --url")
+        return None, RequestSpec(), None
+    if args.targets:
+        raise UsageError("--url and --targets exclude each other")
+    url, username, password = split_credentials(args.url)
+    raw = args.body == "raw"
+    headers = tuple(args.header or ())
+    names = {name.lower() for name, _ in headers}
+    path = urlsplit(url).path
+    if raw and (args.field or args.form):
+        raise UsageError("--field and --form describe a multipart body: not with --body raw")
+    if not raw and "{name}" in path:
+        raise UsageError("{name} in the URL path names a raw upload: add --body raw")
+    if not raw and "content-type" in names:
+        raise UsageError("--body multipart sets Content-Type itself (with its boundary)")
+    if username is not None and "authorization" in names:
+        raise UsageError("credentials in the URL and an Authorization header exclude each other")
+    if args.insecure and args.cacert:
+        raise UsageError("--insecure and --cacert exclude each other")
+    tus = [s for s in scenarios if SCENARIOS[s].needs == ("tus",)]
+    if tus and (raw or args.method or args.field or args.form):
+        raise UsageError(f"the {tus[0]} scenario speaks tus: --body, --method, --field and "
+                         "--form do not apply")
+    request = RequestSpec(field=args.field or "file", form=tuple(args.form or ()),
+                          headers=headers, method=args.method or ("PUT" if raw else "POST"),
+                          body=args.body or "multipart", expect=args.expect or (),
+                          username=username, password=password, insecure=args.insecure,
+                          cacert=args.cacert)
+    return url, request, _status_path(args.status_url, url)
+
+
+def _status_path(template: str | None, url: str) -> str | None:
+    """--status-url: a path, or a URL on the endpoint's own origin (the upload's credentials
+    go with every poll), with {id} for the JSON id of a 202 answer."""
+    if template is None:
+        return None
+    if "{id}" not in template:
+        raise UsageError(f"--status-url needs {{id}} (the answer's JSON id), got {template!r}")
+    parts, origin = urlsplit(template), urlsplit(url)
+    if parts.scheme or parts.netloc:
+        if (parts.scheme, parts.hostname, parts.port) != \
+                (origin.scheme, origin.hostname, origin.port):
+            raise UsageError("--status-url must be on the --url's own scheme, host and port")
+    if not parts.path.startswith("/"):
+        raise UsageError(f"--status-url must be a path or a URL, got {template!r}")
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _plain_upload(scenario: str) -> bool:
+    """--url without --scenarios: the plan's stages that any upload endpoint can take
+    (no /health beside it, no tus unless asked for)."""
+    known = SCENARIOS[scenario]
+    return known.needs == ("upload",) and not known.needs_health and not known.own_server
 
 
 def claims_plan_from_args(args) -> tuple[ClaimsPlan, RunConfig]:

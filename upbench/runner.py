@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from loadtests import failures
 from loadtests.catalog import SCENARIOS, Scenario
+from loadtests.request import RequestSpec, mask_argv
 from loadtests.samples import read_samples
 from loadtests.units import format_size
 from targets.spec import PROTOCOLS, Target
@@ -35,7 +36,7 @@ from upbench.reporting import findings, html, results, verdicts
 from upbench.reporting.labels import level_label, one_line
 from upbench.sampler import Series, TreeSampler
 from upbench.storage import Storage, StorageError
-from upbench.verify import Endpoint, verify
+from upbench.verify import Endpoint, skipped_verify, verify
 
 SATURATED_PCT = 90.0  # per Locust process: near one full core
 LOCUST_STARTUP_S = 1.5  # Locust's imports before the first request: the crash aims past them
@@ -70,6 +71,8 @@ class Subject:
     running: RunningTarget | None = None  # ours: processes, storage, restart
     concurrency: int | None = None      # uploads it can hold at once (sync workers); None: any
     notes: list[str] = field(default_factory=list)
+    request: RequestSpec = RequestSpec()  # anyone's endpoint: how it wants its uploads
+    digest: str | None = None   # what verify found the answers carry ("etag-md5": trust ETags)
 
     @classmethod
     def of(cls, running: RunningTarget, options: ServerOptions) -> Subject:
@@ -80,13 +83,17 @@ class Subject:
                    concurrency=options.workers if sync else None)
 
     @classmethod
-    def external(cls, url: str, name: str | None) -> Subject:
-        parts = urlsplit(url)
-        return cls(name or parts.netloc, f"{parts.scheme}://{parts.netloc}",
-                   PROTOCOLS, upload_path=parts.path or "/", status_path="",
-                   has_health=False,
-                   notes=["external endpoint: no status polling, no disk check, "
-                          "no server sampling"])
+    def external(cls, config: RunConfig) -> Subject:
+        """Anyone's endpoint: its URL (credentials already split off by the plan) gives the
+        origin and the path every scenario uploads to, query string included."""
+        parts = urlsplit(config.url)
+        host = parts.netloc.rpartition("@")[2]
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return cls(config.name or host, f"{parts.scheme}://{host}", PROTOCOLS,
+                   upload_path=path, status_path=config.status_url or "", has_health=False,
+                   request=config.request,
+                   notes=["external endpoint: no disk check, no server sampling"
+                          + ("" if config.status_url else ", no completion polling")])
 
     def missing(self, scenario: Scenario) -> str | None:
         """Why this subject cannot run `scenario`, or None when it can."""
@@ -110,7 +117,7 @@ def run(config: RunConfig, argv: list[str]) -> Path:
     run_id = results.new_run_id()
     out = config.out or reports_dir() / run_id
     out.mkdir(parents=True, exist_ok=True)
-    doc = results.skeleton(run_id, ["python", "bench.py", *argv], config.as_dict())
+    doc = results.skeleton(run_id, ["python", "bench.py", *mask_argv(argv)], config.as_dict())
     cpus = pinning.plan(config.pin, config.processes)
     doc["pinning"] = cpus.as_dict()
     targets = [] if config.url else registry.select(",".join(config.targets))
@@ -119,13 +126,7 @@ def run(config: RunConfig, argv: list[str]) -> Path:
     ctx = Run(config, out, doc, Progress(len(steps), config.duration + 4, config.quiet), cpus)
 
     if config.url:
-        subject = Subject.external(config.url, config.name)
-        check = verify(subject.name, Endpoint.external(config.url, _tus_only(config)))
-        doc["verify"].append(check)
-        if check["ok"]:
-            run_levels(ctx, subject, plan_levels(config, subject.protocols))
-        else:
-            ctx.progress.warn(f"{subject.name}: verify failed; skipped")
+        run_external(ctx)
     for target in targets:
         with_target(ctx, target, ServerOptions(
             workers=config.workers, worker_class=config.worker_class,
@@ -135,6 +136,34 @@ def run(config: RunConfig, argv: list[str]) -> Path:
         ctx.save()
     finish(ctx)
     return out
+
+
+def run_external(ctx: Run) -> None:
+    """Anyone's endpoint: verify is advisory there (what can be checked from outside, each
+    check reported); only uploads that fail outright skip the measurement."""
+    config = ctx.config
+    subject = Subject.external(config)
+    levels = plan_levels(config, subject.protocols)
+    if config.verify:
+        check = verify(subject.name, Endpoint.external(
+            config.url, _tus_only(config), config.request, subject.status_path or None,
+            config.url_limit))
+    else:
+        check = skipped_verify(subject.name)
+    ctx.doc["verify"].append(check)
+    subject.digest = check.get("digest")
+    for item in check["checks"]:
+        if item.get("advisory") and not item["ok"]:
+            ctx.progress.warn(f"{subject.name}: {item['name']}: {item['detail']}")
+    if check["ok"]:
+        run_levels(ctx, subject, levels)
+    else:
+        failed = [c for c in check["checks"] if not c["ok"] and not c.get("advisory")]
+        ctx.progress.warn(f"{subject.name}: verify failed ({failed[0]['name']} "
+                          f"{failed[0]['detail'][:160]}"
+                          + (f"; {len(failed) - 1} more" if len(failed) > 1 else "")
+                          + "); skipped")
+        ctx.progress.skip(len(levels))
 
 
 def finish(ctx: Run) -> None:
@@ -208,7 +237,8 @@ def run_level(ctx: Run, subject: Subject, scenario: Scenario, size: int, load: L
                     upload_path=subject.path_for(scenario), status_path=subject.status_path,
                     bandwidth=config.bandwidth, chunk_size=config.chunk_size,
                     drop_rate=config.drop_rate, processes=config.processes,
-                    cpus=ctx.cpus.client)
+                    cpus=ctx.cpus.client, request=subject.request,
+                    retry_delays=config.retry_delays)
     running = subject.running
     locust = LocustRun(spec)
     groups = {"client": lambda: locust.pids}
@@ -247,7 +277,8 @@ def run_level(ctx: Run, subject: Subject, scenario: Scenario, size: int, load: L
         expected="expected while the target was killed and restarted" if crash else None)
     result["level_error"] = None
     try:
-        result["integrity"] = integrity.check(samples, subject.storage)
+        result["integrity"] = integrity.check(samples, subject.storage,
+                                              etag_md5=subject.digest == "etag-md5")
     except StorageError as exc:  # the backend failed, not the uploads: never "lost"
         result["integrity"] = integrity.unchecked(samples)
         result["level_error"] = f"storage backend error: {exc}"

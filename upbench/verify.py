@@ -1,24 +1,44 @@
 """Verify before measuring (TechEmpower's rule): a target that fails is skipped, with reasons.
 
-Uploads known payloads — tiny, just over Werkzeug's 500 KB in-memory spool threshold, and a few
-MB — and checks the status code, the echoed byte count and sha256, the status endpoint, and the
-bytes on disk. Then a few contract answers: 404 for an unknown id, 400 for a missing field.
+Our targets: uploads known payloads — tiny, just over Werkzeug's 500 KB in-memory spool
+threshold, and a few MB — and checks the status code, the echoed byte count and sha256, the
+status endpoint, and the bytes on disk; then a few contract answers: 404 for an unknown id,
+400 for a missing field.
+
+Anyone's endpoint (`--url`) is checked from outside, and advisorily: the same uploads must
+answer success (else nothing is measured), and each of these is reported without stopping
+the run: what the answers say about the bytes (a JSON sha256 or byte count, an ETag that is
+the body's MD5 — or nothing: "unverified"), a missing file field answered 4xx (not 5xx or a
+hang), and an oversized body answered 4xx — only where a limit is known (`--max-upload`, or
+a tus server's Tus-Max-Size): without one, "oversized" means nothing and the check is skipped.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
-from loadtests.http import Connection
-from loadtests.payload import Payload
-from loadtests.upload import parse_json, post_upload
+from loadtests.http import Connection, Exchange
+from loadtests.payload import Body, Payload
+from loadtests.request import MASK, RequestSpec, is_secret
+from loadtests.tus import CHUNK_TYPE, TUS, location_path, metadata
+from loadtests.upload import UploadRequest, evidence, final_state, parse_json, post_upload
 from upbench.storage import Storage
 
 SIZES = (1024, 600 * 1024, 5 * 2**20)
 FINAL = {"stored", "processed", "failed"}
 COMPLETION_TIMEOUT_S = 30.0
+REFUSAL_TIMEOUT_S = 15.0  # a refusal (4xx) that takes longer than this counts as a hang
+# From the strongest evidence about the stored bytes to none (verify reports the weakest seen)
+DIGESTS = ("sha256", "etag-md5", "bytes", None)
+DIGEST_TEXT = {
+    "sha256": "sha256 in the JSON answer: every upload's bytes are checked",
+    "etag-md5": "the ETag is the body's MD5: every upload's bytes are checked",
+    "bytes": "byte count in the JSON answer: sizes are checked, contents unverified",
+    None: "unverified: the endpoint returns no digest",
+}
 
 
 @dataclass(frozen=True)
@@ -30,8 +50,11 @@ class Endpoint:
     health_path: str | None = "/health"
     storage: Storage | None = None   # ours: where the target keeps the bytes
     answer: int | None = None        # ours: 201 or 202, as the target's spec says
-    multipart: bool = True           # takes multipart POSTs (a bare tus server does not)
+    multipart: bool = True           # takes uploads in one request (a bare tus server does not)
     tus_path: str | None = None      # a tus 1.0 creation endpoint to check as well
+    request: RequestSpec = RequestSpec()
+    advisory: bool = False           # anyone's: checks beyond the uploads only advise
+    limit: int | None = None         # an upload size it must refuse above (None: unknown)
 
     @classmethod
     def of(cls, running) -> Endpoint:
@@ -40,74 +63,107 @@ class Endpoint:
                    tus_path="/files/" if "tus" in running.target.protocols else None)
 
     @classmethod
-    def external(cls, url: str, tus_only: bool | None) -> Endpoint:
-        """Anyone's endpoint (`--url`): no /health, status endpoint or disk to check.
-        `tus_only`: True checks it as a tus creation endpoint, False as a multipart upload
-        endpoint, None (a run with both kinds of scenario) as both."""
+    def external(cls, url: str, tus_only: bool | None, request: RequestSpec | None = None,
+                 status_path: str | None = None, limit: int | None = None) -> Endpoint:
+        """Anyone's endpoint (`--url`, without credentials: they are in `request`).
+        `tus_only`: True checks it as a tus creation endpoint, False as an upload endpoint,
+        None (a run with both kinds of scenario) as both."""
         parts = urlsplit(url)
-        path = parts.path or "/"
-        return cls(f"{parts.scheme}://{parts.netloc}", upload_path=path, status_path=None,
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return cls(f"{parts.scheme}://{parts.netloc}", upload_path=path, status_path=status_path,
                    health_path=None, multipart=tus_only is not True,
-                   tus_path=path if tus_only is not False else None)
+                   tus_path=path if tus_only is not False else None,
+                   request=request or RequestSpec(), advisory=True, limit=limit)
+
+    def connection(self, timeout: float) -> Connection:
+        tls = self.request.tls_context() if self.base_url.startswith("https:") else None
+        return Connection(self.base_url, timeout=timeout, tls=tls)
 
 
 class Checks:
     def __init__(self):
         self.items: list[dict] = []
 
-    def add(self, name: str, ok: bool, detail: str = "") -> bool:
-        self.items.append({"name": name, "ok": bool(ok), "detail": detail})
+    def add(self, name: str, ok: bool, detail: str = "", advisory: bool = False,
+            skipped: bool = False) -> bool:
+        """`advisory`: reported, but the target is measured anyway."""
+        item = {"name": name, "ok": bool(ok), "detail": detail}
+        if advisory:
+            item["advisory"] = True
+        if skipped:
+            item["skipped"] = True
+        self.items.append(item)
         return ok
 
     @property
     def ok(self) -> bool:
-        return all(c["ok"] for c in self.items)
+        return all(c["ok"] for c in self.items if not c.get("advisory"))
 
 
 def verify(name: str, ep: Endpoint) -> dict:
     checks = Checks()
-    conn = Connection(ep.base_url, timeout=60)
+    conn = ep.connection(timeout=60)
+    digests = []
     try:
         if ep.health_path:
             ex = conn.request("GET", ep.health_path)
             checks.add("health", ex.status == 200, f"GET {ep.health_path} -> {ex.status or ex.error}")
         if ep.multipart:
             for size in SIZES:
-                _check_upload(checks, conn, ep, size)
+                digests.append(_check_upload(checks, conn, ep, size))
         if ep.tus_path:
-            _check_tus(checks, conn, ep.tus_path)
-        if ep.status_path:
+            _check_tus(checks, conn, ep)
+        if ep.status_path and not ep.advisory:
             ex = conn.request("GET", ep.status_path.format(id="0" * 32))
             checks.add("unknown id is 404", ex.status == 404 and "error" in parse_json(ex.body),
                        f"-> {ex.status} {ex.body[:80]!r}")
             _check_missing_field(checks, conn, ep)
     finally:
         conn.close()
-    return {"target": name, "ok": checks.ok, "checks": checks.items}
+    result = {"target": name, "ok": checks.ok, "checks": checks.items}
+    if ep.advisory:
+        result["external"] = True
+        result["digest"] = None
+        if ep.multipart and checks.ok:
+            result["digest"] = _report_digest(checks, digests)
+            _check_refusals(checks, ep)
+    return result
 
 
-def _check_upload(checks: Checks, conn: Connection, ep: Endpoint, size: int) -> None:
+def skipped_verify(name: str) -> dict:
+    """`--no-verify`: nothing checked; said so in the results and the report."""
+    return {"target": name, "ok": True, "external": True, "digest": None, "checks": [
+        {"name": "verify", "ok": True, "advisory": True, "skipped": True,
+         "detail": "skipped (--no-verify): integrity is judged from the answers alone"}]}
+
+
+def _check_upload(checks: Checks, conn: Connection, ep: Endpoint, size: int) -> str | None:
+    """One upload of `size` bytes; anyone's endpoint: what its answer proves (DIGESTS)."""
     label = f"upload {size} B"
-    body = Payload(size).unique()
-    ex, reply = post_upload(conn, ep.upload_path, body, f"verify-{size}.bin")
-    if not checks.add(f"{label}: 2xx", 200 <= ex.status < 300,
+    payload = Payload(size)
+    body = payload.unique()
+    name = f"verify-{size}-{os.urandom(4).hex()}.bin"
+    ex, reply = UploadRequest(ep.upload_path, ep.request).send(conn, body, name)
+    expect = ep.request.expect
+    if not checks.add(f"{label}: " + ("answers " + "/".join(map(str, expect)) if expect
+                                      else "2xx"), ep.request.success(ex.status),
                       f"-> {ex.status or ex.error} {ex.body[:120]!r}"):
-        return
+        return None
     if ep.answer is not None:
         checks.add(f"{label}: answers {ep.answer}", ex.status == ep.answer,
                    f"-> {ex.status}, the spec says {ep.answer}")
-    if ep.status_path is None:
-        return  # anyone's endpoint: any 2xx is success, the body is free-form
+    if ep.advisory:
+        return _external_answer(checks, conn, ep, label, ex, reply, body, payload)
     if not checks.add(f"{label}: reply", {"id", "bytes", "status"} <= reply.keys(),
                       f"reply {reply}"):
-        return
+        return None
     checks.add(f"{label}: bytes echoed", reply["bytes"] == size, f"{reply['bytes']} vs {size}")
     record = reply
     if ex.status == 202 or reply.get("status") == "accepted":
         record = _await_final(conn, ep, reply["id"])
         if not checks.add(f"{label}: completes", record.get("status") in ("stored", "processed"),
                           f"final record {record}"):
-            return
+            return None
     if record.get("sha256") is not None:
         checks.add(f"{label}: sha256", record["sha256"] == body.sha256,
                    f"{record['sha256']} vs {body.sha256}")
@@ -121,33 +177,143 @@ def _check_upload(checks: Checks, conn: Connection, ep: Endpoint, size: int) -> 
             ep.storage.sha256(stored) == body.sha256
         checks.add(f"{label}: bytes in storage", same,
                    f"{(stored or {}).get('location') or (stored or {}).get('filename')}")
+    return "sha256"
 
 
-def _check_tus(checks: Checks, conn: Connection, creation_path: str) -> None:
-    """tus 1.0 core + creation, as any tus server must answer: create, PATCH in two chunks,
-    HEAD for the offset in between, and 409 for a PATCH at the wrong offset."""
-    tus = {"Tus-Resumable": "1.0.0"}
+def _external_answer(checks: Checks, conn: Connection, ep: Endpoint, label: str, ex: Exchange,
+                     reply: dict, body: Body, payload: Payload) -> str | None:
+    """What anyone's answer proves about the bytes, and its completion via --status-url."""
+    found = evidence(ex, reply)
+    if found["server_sha256"]:  # a wrong sha256 is a wrong upload, not a matter of advice
+        checks.add(f"{label}: sha256", found["server_sha256"] == body.sha256,
+                   f"{found['server_sha256']} vs {body.sha256}")
+    if found["server_bytes"] is not None:
+        checks.add(f"{label}: bytes echoed", found["server_bytes"] == body.size,
+                   f"{found['server_bytes']} vs {body.size}", advisory=True)
+    if ep.status_path:
+        if reply.get("id") is None:
+            checks.add(f"{label}: status", False, "--status-url is set, but the answer has no "
+                       f"JSON id to poll: {ex.body[:80]!r}", advisory=True)
+        elif ex.status == 202:
+            state, record = _await_external(conn, ep, str(reply["id"]))
+            checks.add(f"{label}: completes", state == "done", f"{state}: {record}")
+            found["server_sha256"] = found["server_sha256"] or evidence(ex, record)["server_sha256"]
+    if found["server_sha256"]:
+        return "sha256"
+    if found["server_md5"]:
+        if found["server_md5"] == payload.md5(body):
+            return "etag-md5"
+        checks.add(f"{label}: ETag", False, f"ETag {found['server_md5']} looks like an MD5 but "
+                   "is not the body's: not used as a digest", advisory=True)
+    return "bytes" if found["server_bytes"] == body.size else None
+
+
+def _report_digest(checks: Checks, digests: list[str | None]) -> str | None:
+    """The weakest evidence any of the uploads carried: what every upload can be held to."""
+    weakest = max(digests, key=DIGESTS.index) if digests else None
+    checks.add("digest", weakest in ("sha256", "etag-md5"), DIGEST_TEXT[weakest], advisory=True)
+    return weakest
+
+
+def _check_refusals(checks: Checks, ep: Endpoint) -> None:
+    """A missing file field and a body over the known limit must answer 4xx: not a 5xx, not
+    a 2xx (accepted without its file?), not a hang."""
+    uploader = UploadRequest(ep.upload_path, ep.request)
+    conn = ep.connection(timeout=REFUSAL_TIMEOUT_S)
+    try:
+        if ep.request.raw:
+            checks.add("missing field is 4xx", True, "not applicable: a raw body has no fields",
+                       advisory=True, skipped=True)
+        else:
+            ex, _ = uploader.send(conn, Payload(16).unique(), "x.bin",
+                                  field=f"not-{ep.request.field}")
+            checks.add("missing field is 4xx", 400 <= ex.status < 500, _answer(ex),
+                       advisory=True)
+        if ep.limit is None:
+            checks.add("oversized body is 4xx", True, "skipped: no upload limit known "
+                       "(--max-upload SIZE says the endpoint's)", advisory=True, skipped=True)
+        else:
+            ex, _ = uploader.send(conn, _filler(ep.limit + 1), "oversized.bin")
+            checks.add("oversized body is 4xx", 400 <= ex.status < 500,
+                       f"{ep.limit + 1} bytes " + _answer(ex), advisory=True)
+    finally:
+        conn.close()
+
+
+def _answer(ex: Exchange) -> str:
+    if ex.status:
+        return f"-> {ex.status} {ex.body[:80]!r}"
+    return f"-> no answer within {REFUSAL_TIMEOUT_S:g} s" if "imeout" in (ex.error or "") or \
+        "BlockingIOError" in (ex.error or "") else f"-> {ex.error}"
+
+
+def _filler(size: int) -> Body:
+    """A random body of any size from one 1 MiB block (never zeros; no size x memory)."""
+    block = memoryview(os.urandom(min(size, 2**20)))
+    whole, rest = divmod(size, len(block))
+    return Body((block,) * whole + ((block[:rest],) if rest else ()), size, "")
+
+
+def _check_tus(checks: Checks, conn: Connection, ep: Endpoint) -> None:
+    """tus 1.0 core + creation, as any tus server must answer: OPTIONS (version, extensions,
+    max size), create with Upload-Metadata (filename, filetype), PATCH in two chunks, HEAD for
+    the offset in between, 409 for a PATCH at the wrong offset, and 413 for a creation over
+    the max size when one is known."""
+    creation_path, advisory = ep.tus_path, ep.advisory
+    tus = {**TUS, **ep.request.request_headers()}
+    limit = _check_options(checks, conn, creation_path, tus, advisory, ep.limit)
     data = Payload(300_000).unique()
     blob = b"".join(bytes(p) for p in data.parts)
     created = conn.request("POST", creation_path, {**tus, "Upload-Length": str(len(blob)),
-                                                   "Upload-Metadata": "filename dmVyaWZ5LmJpbg=="})
+                                                   "Upload-Metadata": metadata("verify.bin")})
     if not checks.add("tus: create", created.status == 201 and "location" in created.headers,
                       f"POST {creation_path} -> {created.status or created.error}"):
         return
-    location = urlsplit(created.headers["location"])
-    path = location.path if location.scheme else urljoin(creation_path, created.headers["location"])
-    patch = {**tus, "Content-Type": "application/offset+octet-stream"}
+    path = location_path(created.headers["location"], creation_path)
+    patch = {**tus, **CHUNK_TYPE}
     first = conn.request("PATCH", path, {**patch, "Upload-Offset": "0"}, [blob[:100_000]])
     checks.add("tus: PATCH", first.status == 204 and
-               first.headers.get("upload-offset") == "100000", f"-> {first.status} {first.headers}")
+               first.headers.get("upload-offset") == "100000", f"-> {first.status} {_shown(first)}")
     head = conn.request("HEAD", path, tus)
     checks.add("tus: HEAD offset", head.status == 200 and
-               head.headers.get("upload-offset") == "100000", f"-> {head.status} {head.headers}")
+               head.headers.get("upload-offset") == "100000", f"-> {head.status} {_shown(head)}")
     wrong = conn.request("PATCH", path, {**patch, "Upload-Offset": "0"}, [blob[:10]])
-    checks.add("tus: offset mismatch is 409", wrong.status == 409, f"-> {wrong.status}")
+    checks.add("tus: offset mismatch is 409", wrong.status == 409, f"-> {wrong.status}",
+               advisory=advisory)
     last = conn.request("PATCH", path, {**patch, "Upload-Offset": "100000"}, [blob[100_000:]])
     checks.add("tus: complete", last.status == 204 and
                last.headers.get("upload-offset") == str(len(blob)), f"-> {last.status}")
+    if advisory:
+        checks.add("tus: digest", False, "the server confirms each upload's size (its final "
+                   "Upload-Offset), not its contents: unverified", advisory=True)
+    if limit is not None:
+        over = conn.request("POST", creation_path, {**tus, "Upload-Length": str(limit + 1),
+                                                    "Upload-Metadata": metadata("big.bin")})
+        checks.add("tus: over the max size is 413", over.status == 413,
+                   f"Upload-Length {limit + 1} -> {over.status or over.error}", advisory=advisory)
+
+
+def _shown(ex: Exchange) -> dict:
+    """Response headers for a check's detail, a Set-Cookie or the like masked."""
+    return {k: MASK if is_secret(k) else v for k, v in ex.headers.items()}
+
+
+def _check_options(checks: Checks, conn: Connection, path: str, tus: dict, advisory: bool,
+                   limit: int | None) -> int | None:
+    """OPTIONS: Tus-Version, Tus-Extension, Tus-Max-Size. Returns the size limit to test."""
+    ex = conn.request("OPTIONS", path, tus)
+    headers = ex.headers if ex.status else {}
+    versions = headers.get("tus-version", "")
+    extensions = [e.strip() for e in headers.get("tus-extension", "").split(",") if e.strip()]
+    max_size = headers.get("tus-max-size", "")
+    checks.add("tus: OPTIONS", 200 <= ex.status < 300 and "1.0.0" in versions,
+               f"-> {ex.status or ex.error}; Tus-Version {versions or '-'}; Tus-Extension "
+               f"{','.join(extensions) or '-'}; Tus-Max-Size {max_size or 'not given'}",
+               advisory=advisory)
+    checks.add("tus: creation extension", "creation" in extensions,
+               f"Tus-Extension {','.join(extensions) or '-'}", advisory=advisory)
+    known = [n for n in (int(max_size) if max_size.isdigit() else None, limit) if n]
+    return min(known) if known else None
 
 
 def _await_final(conn: Connection, ep: Endpoint, upload_id: str) -> dict:
@@ -162,9 +328,23 @@ def _await_final(conn: Connection, ep: Endpoint, upload_id: str) -> dict:
     return record
 
 
+def _await_external(conn: Connection, ep: Endpoint, upload_id: str) -> tuple[str, dict]:
+    """--status-url: polled as the scenario polls it (loadtests.upload.final_state)."""
+    deadline = time.monotonic() + COMPLETION_TIMEOUT_S
+    headers = ep.request.request_headers()
+    record: dict = {}
+    while time.monotonic() < deadline:
+        ex = conn.request("GET", ep.status_path.replace("{id}", upload_id), headers)
+        record = parse_json(ex.body)
+        state = final_state(ex.status, record)
+        if state:
+            return state, record
+        time.sleep(0.05)
+    return "timeout", record
+
+
 def _check_missing_field(checks: Checks, conn: Connection, ep: Endpoint) -> None:
     body = Payload(16).unique()
     ex, reply = post_upload(conn, ep.upload_path, body, "x.bin", field="not-file")
     checks.add("missing field is 400", ex.status == 400 and "error" in reply,
                f"-> {ex.status} {ex.body[:80]!r}")
-

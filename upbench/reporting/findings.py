@@ -29,9 +29,11 @@ def summarize(doc: dict) -> list[str]:
         if top > min(r["load"]["users"] for r in upload):
             best = min(many, key=lambda r: r["latency_ms"]["p99"])
             worst = max(many, key=lambda r: r["latency_ms"]["p99"])
-            lines.append(f"Many users ({top}, {format_size(sizes[0])}): tail latency p99 lowest "
-                         f"for {best['target']} ({best['latency_ms']['p99']:.0f} ms), highest "
-                         f"for {worst['target']} ({worst['latency_ms']['p99']:.0f} ms).")
+            lines.append(f"Many users ({top}, {format_size(sizes[0])}): tail latency p99 "
+                         + (f"{best['latency_ms']['p99']:.0f} ms at {best['target']}."
+                            if best is worst else
+                            f"lowest for {best['target']} ({best['latency_ms']['p99']:.0f} ms), "
+                            f"highest for {worst['target']} ({worst['latency_ms']['p99']:.0f} ms)."))
     slow = [r for r in rs if r["scenario"] == "slow"]
     if slow:
         best = max(slow, key=lambda r: r["throughput"]["rps"])
@@ -58,6 +60,8 @@ def summarize(doc: dict) -> list[str]:
                      f"{_growth(big):.0f} MB over its {big['server']['rss_baseline_mb']:.0f} MB "
                      f"at rest ({big['scenario']}, {format_size(big['size_bytes'])}, "
                      f"{level_label(big['load'])}).")
+    lines.extend(_resuming(doc))
+    lines.extend(_outside_integrity(doc))
     lines.append(_data_loss(doc))
     return [line for line in lines if line]
 
@@ -74,6 +78,42 @@ def _failed_levels(doc: dict) -> str:
         return ""
     return ("Left out of the comparisons below (most of their uploads failed): " + "; ".join(
         f"{r['target']} ({r['scenario']}, {result_label(r)})" for r in broken) + ".")
+def _resuming(doc: dict) -> list[str]:
+    """tus: what a cut connection cost each server, in retries, bytes and time."""
+    out = []
+    rs = [r for r in doc["results"] if (r.get("resume") or {}).get("recovery_ms")]
+    for target in sorted({r["target"] for r in rs}):
+        mine = [r for r in rs if r["target"] == target]
+        worst = max(r["resume"]["recovery_ms"]["max"] for r in mine)
+        typical = min(worst, max(r["resume"]["recovery_ms"]["p50"] for r in mine))  # HDR rounds
+        total = {k: sum(r["resume"].get(k) or 0 for r in mine)
+                 for k in ("drops", "retries", "resumes", "bytes_resent")}
+        line = (f"Resuming (tus) at {target}: {total['drops']} connections cut, "
+                f"{total['retries']} retries, {total['resumes']} resumed; time to resume p50 "
+                f"{typical / 1000:.1f} s, up to {worst / 1000:.1f} s; "
+                f"{format_size(total['bytes_resent']) if total['bytes_resent'] else 'nothing'} "
+                "sent twice.")
+        if worst > 10_000:
+            line += (" The server took bytes again only after that long (a lock or a timeout "
+                     "on its side): a client that does not retry with backoff fails there.")
+        out.append(line)
+    return out
+
+
+def _outside_integrity(doc: dict) -> list[str]:
+    """Anyone's endpoint: what its answers proved about the bytes (no disk to look at)."""
+    out = []
+    rs = [r for r in doc["results"] if "unverified" in r["integrity"]]
+    for target in sorted({r["target"] for r in rs}):
+        mine = [r["integrity"] for r in rs if r["target"] == target]
+        acked = sum(i["acknowledged"] for i in mine)
+        verified = sum(i["verified"] for i in mine)
+        corrupt = sum(i["corrupt"] for i in mine)
+        notes = sorted({i["note"] for i in mine if i.get("note")})
+        out.append(f"Integrity at {target}: {verified} of {acked} acknowledged uploads verified "
+                   f"by a digest, {corrupt} reported different bytes"
+                   + (f"; {'; '.join(notes)}" if notes else "") + ".")
+    return out
 
 
 def _fastest(label: str, rs: list[dict], size: int, by: str = "rps") -> str:
@@ -83,6 +123,9 @@ def _fastest(label: str, rs: list[dict], size: int, by: str = "rps") -> str:
     best = max(at, key=lambda r: r["throughput"][by])
     worst = min(at, key=lambda r: r["throughput"][by])
     unit = "req/s" if by == "rps" else "MB/s"
+    if best is worst:  # one target (anyone's endpoint): nothing to compare
+        return (f"{label} ({format_size(size)}, {users} users): {best['target']} at "
+                f"{best['throughput'][by]:.1f} {unit} (p50 {best['latency_ms']['p50']:.1f} ms).")
     return (f"{label} ({format_size(size)}, {users} users): {best['target']} fastest at "
             f"{best['throughput'][by]:.1f} {unit} (p50 {best['latency_ms']['p50']:.1f} ms); "
             f"slowest {worst['target']} at {worst['throughput'][by]:.1f} {unit}.")
@@ -90,6 +133,8 @@ def _fastest(label: str, rs: list[dict], size: int, by: str = "rps") -> str:
 
 def _data_loss(doc: dict) -> str:
     crash = [r for r in doc["results"] if r["scenario"] == "crash"]
+    if doc["results"] and all("unverified" in r["integrity"] for r in doc["results"]):
+        return ""  # anyone's endpoint alone: no disk to find losses on (_outside_integrity)
     if not crash:
         lost = [r for r in doc["results"] if r["integrity"]["lost"] or r["integrity"]["corrupt"]]
         if lost:

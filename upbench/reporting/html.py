@@ -26,7 +26,10 @@ def render(doc: dict, path: Path) -> None:
         doc=doc, plots=made, plot_notes=notes, colours=colours(doc), rows=_rows(doc),
         skipped=_skipped(doc), work=lambda r: r.get("work") or doc["config"].get("work"),
         forest=forest.figure(doc.get("verdicts") or []),
-        summary=doc.get("summary") or findings.summarize(doc))
+        summary=doc.get("summary") or findings.summarize(doc),
+        external=[v for v in doc["verify"] if v.get("external")],
+        phases=any(r.get("tls_handshaking_ms") for r in doc["results"]),
+        resumes=[r for r in _rows(doc) if r.get("resume")])
     path.write_text(html)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import time
@@ -29,7 +30,7 @@ def new_run_id() -> str:
 def skeleton(run_id: str, command: list[str], config: dict) -> dict:
     return {"schema": SCHEMA, "run_id": run_id,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "command": " ".join(command), "environment": environment(), "config": config,
+            "command": shlex.join(command), "environment": environment(), "config": config,
             "verify": [], "results": [], "verdicts": []}
 
 

@@ -37,6 +37,12 @@ def print_summary(path: Path, quiet: bool = False) -> None:
               + (" !" if r.get("failure_warning") else ""), file=out)
     if any(r["client"]["saturated"] for r in doc["results"]):
         print("* the load generator was saturated: those figures describe the client", file=out)
+    for check in doc["verify"]:  # anyone's endpoint: what could not be checked there
+        unchecked = [c for c in check["checks"] if c.get("advisory") and
+                     (c.get("skipped") or not c["ok"])]
+        if check.get("external") and unchecked:
+            print(f"{check['target']}, not verified: " + "; ".join(
+                f"{c['name']} ({c['detail'][:90]})" for c in unchecked), file=out)
     _failure_warnings(doc, out)
     measured = [v for v in doc["verdicts"] if v.get("verdict", "") != "not measured"]
     for v in measured:
