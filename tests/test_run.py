@@ -75,7 +75,12 @@ def test_results_json_follows_the_schema(run_dir):
 def test_report_is_rendered_and_can_be_rerendered(run_dir):
     html = (run_dir / "index.html").read_text()
     assert html.count("data:image/png;base64,") >= 4
-    assert 'id="verdict-table"' in html and "flask-stream" in html
+    assert 'id="verdicts"' in html and "flask-stream" in html
+    # a sweep judges no claim: the report says so and how to judge them (never a verdict
+    # from single levels)
+    assert "No claim was judged in this run" in html and 'id="verdict-table"' not in html
+    doc = json.loads((run_dir / "results.json").read_text())
+    assert {v["verdict"] for v in doc["verdicts"]} == {"not measured"}
     (run_dir / "index.html").unlink()
     result = subprocess.run([sys.executable, "bench.py", "report", str(run_dir / "results.json")],
                             cwd=REPO, capture_output=True, text=True, timeout=120)
