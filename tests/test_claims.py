@@ -154,3 +154,21 @@ def test_ratio_intervals_are_symmetric_in_log_space():
 def test_exact_interval_of_a_proportion():
     est, lo, hi = stats.interval("proportion", [(40, 40), (40, 40), (40, 40)])
     assert est == 1.0 and hi == 1.0 and 0.96 < lo < 0.98  # 0.025 ** (1/120)
+
+
+def test_the_claims_read_fields_aggregation_really_writes():
+    """The measures' fields come from upbench.aggregate, not only from `synthesize`: tus samples
+    with cuts feed `chunked-survives-drops` (a merge once dropped `cut_uploads`)."""
+    from upbench import aggregate
+
+    def tus(start, drops, status=204):
+        return dict(scenario="resumable", target="t", user=1, kind="upload", start=start,
+                    issued=None, sent=start + 0.01, ttfb=start + 0.02, end=start + 0.03,
+                    done=start + 0.03, bytes=10, status=status, error=None, upload_id="x",
+                    expected_sha256="a", server_sha256="a", final_status="stored",
+                    drops=drops, recovery=0.01 * drops, retries=drops, resumes=drops, resent=0)
+    samples = [tus(i * 0.1, i % 2) for i in range(40)]
+    result = aggregate.summarize(samples, duration=10, warmup=0)
+    result["integrity"] = {"lost": 0, "corrupt": 0}
+    claim = CLAIMS["chunked-survives-drops"]
+    assert claim.measure.figure({"tus": result}, {}) == (20, 20)

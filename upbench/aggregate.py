@@ -215,7 +215,7 @@ def _resume_stats(window: list[dict]) -> dict | None:
         return None
     cut = [s for s in tus if s["drops"]]
     recovered = [s for s in tus if s.get("resumes") or (s["drops"] and s.get("resumes") is None)]
-    return {"uploads": len(tus), "drops": sum(s["drops"] for s in tus),
+    return {"uploads": len(tus), "drops": sum(s["drops"] for s in tus), "cut_uploads": len(cut),
             "completed_after_drop": sum(1 for s in cut if ok(s)),
             "retries": sum(s.get("retries") or 0 for s in tus),
             "resumes": sum(s.get("resumes") or 0 for s in tus),

@@ -134,8 +134,10 @@ def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list
                 arm = exp.arms[role]
                 if arm.target in subjects:
                     _level(ctx, subjects[arm.target], arm, exp.work, exp.id, rep, role)
-            if rep >= plan.min_repetitions:
+            if rep >= plan.min_repetitions:  # progress: the claims this repetition fed
                 for claim in _claims_of(exp, claim_list):
+                    if not claim.measure.roles <= set(roles):
+                        continue
                     v = judge(claim, ctx.doc)
                     ctx.progress.info(f"claim {claim.id} after {rep}: {v['verdict']} — "
                                       f"{v['evidence']}")
