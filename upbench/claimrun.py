@@ -164,7 +164,8 @@ def _level(ctx: Run, subject: Subject, arm: Arm, work: str, experiment: str, rep
         ctx.config, work=work, duration=arm.duration or ctx.config.duration,
         bandwidth=arm.bandwidth or ctx.config.bandwidth,
         chunk_size=arm.chunk_size or ctx.config.chunk_size,
-        drop_rate=ctx.config.drop_rate if arm.drop_rate is None else arm.drop_rate)
+        drop_rate=ctx.config.drop_rate if arm.drop_rate is None else arm.drop_rate,
+        retry_delays=arm.retry_delays or ctx.config.retry_delays)
     scenario = SCENARIOS[arm.scenario]
     if arm.fresh and subject.running is not None:
         subject.running.restart()  # a clean process: no memory kept from an earlier level

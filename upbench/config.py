@@ -77,9 +77,9 @@ class ClaimsPlan:
     claims: tuple[str, ...] = ()  # () = all
     min_repetitions: int = 3
     max_repetitions: int = 6
-    duration: float = 2.5         # per level, unless the arm says otherwise
-    warmup: float = 0.5
-    budget_s: float = 270.0       # no extra repetition starts after this (the minimum always runs)
+    duration: float = 2.0         # per level, unless the arm says otherwise
+    warmup: float = 0.4
+    budget_s: float = 230.0       # no extra repetition starts after this (the minimum always runs)
     survey: bool = True
 
     @classmethod

@@ -31,6 +31,7 @@ class Arm:
     bandwidth: int | None = None
     chunk_size: int | None = None
     drop_rate: float | None = None
+    retry_delays: tuple[float, ...] | None = None
 
     def describe(self) -> str:
         if not SCENARIOS[self.scenario].uploads:
