@@ -90,6 +90,21 @@ def test_single_run_is_labelled_and_a_crossing_still_fails():
     assert "[single-run]" in failing[0]
 
 
+def test_beside_repeated_levels_a_single_run_crossing_is_reported_not_gated():
+    """A claims run: its experiments are repeated, its survey levels run once. Two runs of the
+    same commit must not fail the gate on a survey level's one measurement a side."""
+    def run(survey_p95, reps):
+        return doc(*(result(v, rep=i + 1) for i, v in enumerate(reps)),
+                   result(survey_p95, target="s3"))
+    lines, failing = compare.compare(run(100, [100, 102, 98]), run(150, [101, 99, 100]), P95_10)
+    assert failing == []
+    assert any("s3" in line and "not gated" in line for line in lines)
+    # without any repeated level the single-run rule is the only one: it still fails
+    _, failing = compare.compare(doc(result(100, target="s3")), doc(result(150, target="s3")),
+                                 P95_10)
+    assert len(failing) == 1 and "single-run" in failing[0]
+
+
 def test_false_alarms_stay_near_the_confidence_level_and_real_slowdowns_are_found():
     rng = random.Random(12)
 

@@ -28,7 +28,8 @@ from upbench.reporting.plots import Plots
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
-GOLDEN, QUICK, DEFAULT = (DATA / f"results-{n}.json" for n in ("golden", "quick", "default-like"))
+GOLDEN, QUICK, DEFAULT, OLD = (DATA / f"results-{n}.json"
+                               for n in ("golden", "quick", "default-like", "v0"))
 COMPARISONS = {"latency", "phases", "completion", "bystander"}
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which(
     "google-chrome")
@@ -65,7 +66,7 @@ class Page(HTMLParser):
             self.warnings += 1
         elif tag == "p" and "note" in classes:
             self.notes += 1
-        elif tag == "details":
+        elif tag == "details" and "level" in classes:  # a level's time series
             self.details += 1
         elif tag == "input" and a.get("data-col") is not None:
             self.sortable += 1
@@ -182,10 +183,10 @@ def test_captions_say_what_was_run(plots):
         assert re.search(r"\d users?|\d/s", caption), caption
 
 
-def test_old_results_render_and_say_which_plots_they_cannot_feed(tmp_path, plots):
-    doc = json.loads(GOLDEN.read_text())
+def test_old_results_render_and_say_which_plots_they_cannot_feed(tmp_path):
+    doc = json.loads(OLD.read_text())
     page = Page()
-    page.feed(render(GOLDEN, tmp_path).read_text())
+    page.feed(render(OLD, tmp_path).read_text())
     shown = {family for family, _ in page.plots}
     assert COMPARISONS <= shown
     has = {"spectrum": any(r.get("latency_spectrum") for r in doc["results"]),
@@ -195,6 +196,39 @@ def test_old_results_render_and_say_which_plots_they_cannot_feed(tmp_path, plots
     assert page.notes == sum(not present for present in has.values())
     backed = [v for v in doc["verdicts"] if v["holds"] is not None]
     assert len(backed) >= 5 and all(any(ch.isdigit() for ch in v["evidence"]) for v in backed)
+
+
+def test_a_claims_run_shows_every_verdict_with_its_experiment_and_interval(tmp_path):
+    """The golden file is a real default run (`python bench.py`): every claim judged, each
+    with its experiment, effect, interval, threshold and repetitions, drawn in the forest."""
+    doc = json.loads(GOLDEN.read_text())
+    assert doc["claims_run"]["min_repetitions"] >= 3
+    page = Page()
+    page.feed(render(GOLDEN, tmp_path).read_text())
+    assert "claims-forest" in {family for family, _ in page.plots}
+    assert len(page.verdicts) == len(doc["verdicts"]) == 15
+    shown = {row[2] for row in page.verdicts}
+    assert shown <= {"holds", "does not hold", "inconclusive", "not measured"}
+    for v in doc["verdicts"]:
+        effect = v["effect"]
+        assert v["experiment"]["id"] and v["quote"] and v["code"]
+        if v["verdict"] in ("holds", "does not hold"):
+            lo, hi = effect["interval"]
+            assert lo <= effect["estimate"] <= hi and len(v["repetitions"]) >= 3
+            side = hi < effect["threshold"] if effect["holds_if"] == "below" else \
+                lo > effect["threshold"]
+            assert side == (v["verdict"] == "holds")
+            assert f"{effect['threshold']:g}" in v["evidence"]
+
+
+def test_stored_verdicts_are_what_the_stored_results_say():
+    """`report` re-judges nothing, and need not: judging the stored results again gives the
+    stored verdicts (the verdict is a function of the results alone)."""
+    from upbench.reporting import verdicts
+
+    doc = json.loads(GOLDEN.read_text())
+    again = {v["id"]: v["verdict"] for v in verdicts.evaluate(doc)}
+    assert again == {v["id"]: v["verdict"] for v in doc["verdicts"]}
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install chromium)")

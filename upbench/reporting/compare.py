@@ -16,7 +16,11 @@ is *beyond noise* when its interval excludes zero change, and *changed* when it 
 and its estimate also crosses its --fail-on limit. Where either side has a single run there is
 no noise estimate: the comparison is *single-run*, and a limit crossed is reported as such.
 
-Exit status (the caller's): 1 when a figure changed, or a single-run figure crossed its limit.
+Exit status (the caller's): 1 when a figure changed; in a comparison without any repeated
+level (two plain sweeps), also when a single-run figure crossed its limit — the old gate's
+rule, the only one there is then. Where the runs do carry repetitions (claims runs), their
+single-run levels (the survey) are reported, not gated: a gate that fails on one measurement a
+side flaps on a shared machine.
 Reads stored results only; never generates load.
 """
 
@@ -208,7 +212,7 @@ def compare(old: dict, new: dict, thresholds: list[Threshold]) -> tuple[list[str
     lines = [_method(before, after),
              f"{'target':<15} {'scenario':<9} {'size':>7} {'load':>6} {'reps':>5} "
              + " ".join(f"{m:>16}" for m in TABLE)]
-    beyond, within, failing = [], [], []
+    beyond, within, failing, single = [], [], [], []
     for k_new, k_old in pairs:
         rs = after[k_new]
         label = _label(rs[0])
@@ -228,7 +232,7 @@ def compare(old: dict, new: dict, thresholds: list[Threshold]) -> tuple[list[str
                 continue
             line = f"{where}: {t.metric} {c.describe()}, limit {t.percent:+g}%"
             if c.single_run:
-                failing.append(f"{line} [single-run]")
+                single.append(f"{line} [single-run]")
             elif c.changed(t):
                 failing.append(f"{line} [changed]")
             else:
@@ -238,11 +242,16 @@ def compare(old: dict, new: dict, thresholds: list[Threshold]) -> tuple[list[str
         lines.append(f"{k[0]:<15} {k[1]:<9} {format_size(k[2]):>7} {load:>6}  (missing from NEW)")
     lines.append("")
     repeated = any(len(before[o]) > 1 and len(after[n]) > 1 for n, o in pairs if o)
+    if not repeated:
+        failing += single
     lines.append("Beyond noise (the interval excludes no change):" if beyond else
                  "No figure moved beyond noise." if repeated else
                  "Single-run comparison: no level repeated on both sides, so no noise estimate.")
     lines += [f"  {b}" for b in beyond]
     lines += [f"limit crossed but within noise (not a failure): {w}" for w in within]
+    if repeated:
+        lines += [f"limit crossed by a level run once a side (not gated: other levels carry "
+                  f"repetitions): {line}" for line in single]
     lines += verdict_changes(old, new)
     return lines, failing
 
