@@ -232,7 +232,8 @@ def test_stored_verdicts_are_what_the_stored_results_say():
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install chromium)")
-@pytest.mark.parametrize("source", [QUICK, DEFAULT], ids=["quick", "default"])
+@pytest.mark.parametrize("source", [QUICK, DEFAULT, GOLDEN], ids=["quick", "default-like",
+                                                            "default"])
 def test_report_in_headless_chromium(tmp_path, source):
     import matplotlib.image
 
