@@ -52,11 +52,6 @@ def format_size(n: float) -> str:
     return f"{int(n)}B"
 
 
-def format_duration(seconds: float) -> str:
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"{int(seconds // 60)}m"
-    return f"{seconds:g}s"
-
 
 def _split(text: str, what: str) -> tuple[float, str]:
     match = _NUMBER_UNIT.match(str(text))

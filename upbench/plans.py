@@ -173,7 +173,7 @@ def claims_plan_from_args(args) -> tuple[ClaimsPlan, RunConfig]:
         raise UsageError(str(exc))
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
-    ids = tuple(c.strip() for c in args.claims.split(",") if c.strip())
+    ids = tuple(c.id for c in chosen) if args.claims.strip() else ()  # (): all claims
     plan = ClaimsPlan.quick(ids) if args.quick else ClaimsPlan(ids)
     targets = tuple(sorted({a.target for c in chosen for a in c.experiment.arms.values()}))
     config = RunConfig(targets=targets, stages=(), duration=plan.duration, warmup=plan.warmup,

@@ -105,7 +105,8 @@ def _evidence(claim: Claim, effect: dict, n: int, reason: str) -> str:
             f"{claim.threshold:g}{unit}" + (f" — {reason}" if reason else ""))
 
 
-def _round(x: float | None) -> float | None:
+def _round(x):
+    """3 significant digits for a figure; a proportion's (successes, trials) as a list."""
     if x is None or isinstance(x, tuple):
-        return list(x) if isinstance(x, tuple) else None
+        return None if x is None else list(x)
     return 0.0 if abs(x) < 5e-5 else float(f"{x:.3g}")  # 1e-17 is a zero slope
