@@ -23,7 +23,8 @@ from upbench.config import ClaimsPlan, RunConfig
 
 HOARDER = Target(name="hoarder", seeds=(), summary="buffers the whole body, then saves it",
                  app="tests.apps.hoarder:app")
-PLAN = ClaimsPlan(min_repetitions=3, max_repetitions=3, duration=1.2, warmup=0.3, survey=False)
+# as the default run decides: 3 repetitions, more (up to 5) only while a claim is undecided
+PLAN = ClaimsPlan(min_repetitions=3, max_repetitions=5, duration=1.2, warmup=0.3, survey=False)
 
 
 def claim_on(claim_id: str, exp_id: str, arms: dict[str, Arm]):
@@ -48,8 +49,9 @@ def run_claims(tmp_path, claims) -> dict[str, dict]:
 
 def test_memory_claim_tells_a_hoarding_server_from_a_streaming_one(tmp_path):
     def arms(name):
-        return {"stream-8MB": Arm(name, size=4_000_000, users=2, fresh=True),
-                "stream-32MB": Arm(name, size=16_000_000, users=2, fresh=True)}
+        # the default run's sizes: 16 -> 64 MB in flight, well above RSS noise of a few MB
+        return {"stream-8MB": Arm(name, size=8_000_000, users=2, fresh=True),
+                "stream-32MB": Arm(name, size=32_000_000, users=2, fresh=True)}
     claims = [claim_on("streaming-flat-memory", "memory-hoarder", arms("hoarder")),
               claim_on("streaming-flat-memory", "memory-stream", arms("flask-stream"))]
     assert MEMORY.work == "sha256"
