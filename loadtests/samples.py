@@ -19,7 +19,7 @@ from pathlib import Path
 FIELDS = ("scenario", "target", "user", "kind", "start", "issued", "sent", "ttfb", "end",
           "done", "bytes", "status", "error", "upload_id", "expected_sha256", "server_sha256",
           "final_status", "drops", "recovery", "connecting", "tls_handshaking", "server_bytes",
-          "server_md5", "expected_md5", "retries", "resumes", "resent")
+          "server_md5", "expected_md5", "retries", "resumes", "resent", "polls")
 FLUSH_EVERY = 256
 
 
@@ -55,7 +55,8 @@ def read_samples(folder: str | os.PathLike) -> list[dict]:
 
 _FLOATS = {"start", "issued", "sent", "ttfb", "end", "done", "recovery", "connecting",
            "tls_handshaking"}
-_INTS = {"bytes", "status", "user", "drops", "server_bytes", "retries", "resumes", "resent"}
+_INTS = {"bytes", "status", "user", "drops", "server_bytes", "retries", "resumes", "resent",
+         "polls"}
 
 
 def _typed(name: str, value: str):

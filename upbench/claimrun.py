@@ -18,9 +18,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from loadtests.catalog import SCENARIOS
-from targets.spec import Target
+from targets.spec import Target, traits
 from upbench import registry
-from upbench.claims import experiments, select
+from upbench.claims import experiments, select, unjudged
 from upbench.claims.judge import judge
 from upbench.claims.model import Arm, Claim, Experiment
 from upbench.config import ClaimsPlan, LoadLevel, RunConfig
@@ -47,17 +47,19 @@ def run(plan: ClaimsPlan, config: RunConfig, argv: list[str],
     out.mkdir(parents=True, exist_ok=True)
     doc = results.skeleton(run_id, ["python", "bench.py", *argv], config.as_dict())
     doc["claims_run"] = plan.as_dict() | {"claims": [c.id for c in claim_list]}
+    doc["targets"] = described(targets, claim_list)
+    doc["not_judged"] = unjudged.as_list()
     cpus = pinning.plan(config.pin, config.processes)
     doc["pinning"] = cpus.as_dict()
     phases = _phases(claim_list, plan.survey and not plan.claims)
     estimate = sum(len(e.arms) for exps in phases.values() for e in exps) * plan.min_repetitions
-    estimate += len(targets) if plan.survey and not plan.claims else 0
+    estimate += sum(t.survey for t in targets.values()) if plan.survey and not plan.claims else 0
     ctx = Run(config, out, doc, Progress(estimate, plan.duration + 1, config.quiet), cpus)
     began = time.monotonic()
     for work, exps in phases.items():
         needed = {arm.target for e in exps for arm in e.arms.values()}
         if any(e is experiments.SURVEY for e in exps):
-            needed |= set(targets)
+            needed |= {name for name, t in targets.items() if t.survey}
         with ExitStack() as stack:
             subjects = _start(ctx, stack, [targets[n] for n in sorted(needed)], work)
             if any(e is experiments.SURVEY for e in exps):
@@ -67,6 +69,15 @@ def run(plan: ClaimsPlan, config: RunConfig, argv: list[str],
         ctx.save()
     finish(ctx)
     return out
+
+
+def described(targets: dict[str, Target], claim_list: list[Claim]) -> dict[str, dict]:
+    """What the report shows of each target a claim judges: its traits, and for the seeds'
+    code run as written, the snippet and every change running it needed."""
+    names = {n for c in claim_list for n in c.code} & set(targets)
+    return {n: {"summary": targets[n].summary, "as_written": targets[n].as_written,
+                "hardening": list(targets[n].hardening), "completion": targets[n].completion,
+                **traits(targets[n])} for n in sorted(names)}
 
 
 def _phases(claim_list: list[Claim], survey: bool) -> dict[str, list[Experiment]]:
@@ -113,6 +124,8 @@ def _start(ctx: Run, stack: ExitStack, targets: list[Target], work: str) -> dict
 def _survey(ctx: Run, subjects: dict[str, Subject], work: str) -> None:
     size, users = SURVEY_LEVEL
     for name, subject in subjects.items():
+        if not subject.running or not subject.running.target.survey:
+            continue
         _level(ctx, subject, Arm(name, size=size, users=users), work,
                experiments.SURVEY.id, 1, name)
 
@@ -170,7 +183,8 @@ def _level(ctx: Run, subject: Subject, arm: Arm, work: str, experiment: str, rep
     if arm.fresh and subject.running is not None:
         subject.running.restart()  # a clean process: no memory kept from an earlier level
     ctx.progress.step(f"{experiment} · {role} = {arm.describe()} · repetition {rep}")
-    result = run_level(ctx, subject, scenario, arm.size, LoadLevel("closed", users=arm.users),
+    load = LoadLevel("open", rate=arm.rate) if arm.rate else LoadLevel("closed", users=arm.users)
+    result = run_level(ctx, subject, scenario, arm.size, load,
                        label=f"{experiment}-{role}-{rep}", config=config)
     result.update(experiment=experiment, repetition=rep, arm=role)
     ctx.record(result)

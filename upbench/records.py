@@ -63,6 +63,7 @@ class Result(TypedDict, total=False):
     integrity: Integrity
     level_error: str | None                # the level itself failed (e.g. storage backend)
     notes: list[str]
+    observer: dict            # how 202 completion was learned, and the status requests it cost
 
 
 class Effect(TypedDict):
@@ -87,3 +88,4 @@ class Verdict(TypedDict):
     effect: Effect
     repetitions: list[dict]
     evidence: str
+    code_as_written: list[str]             # targets running the seed's code as written

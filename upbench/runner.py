@@ -23,7 +23,7 @@ from loadtests.request import RequestSpec, mask_argv
 from loadtests.samples import read_samples
 from loadtests.units import format_size
 from targets.spec import PROTOCOLS, Target
-from upbench import aggregate, integrity, registry
+from upbench import aggregate, completion, integrity, registry
 from upbench.config import LoadLevel, RunConfig
 from upbench.lifecycle import pinning
 from upbench.lifecycle.processes import StartError, log_tail
@@ -67,6 +67,7 @@ class Subject:
     protocols: tuple[str, ...]
     upload_path: str | None = None      # anyone's endpoint: its URL's path for every scenario
     status_path: str = "/uploads/{id}"  # "" = nothing to poll
+    completion: str = "poll"            # how a 202's completion is learned ("records": disk)
     has_health: bool = True
     running: RunningTarget | None = None  # ours: processes, storage, restart
     concurrency: int | None = None      # uploads it can hold at once (sync workers); None: any
@@ -80,7 +81,7 @@ class Subject:
         sync = target.server == "gunicorn" and (options.worker_class or target.worker_class) \
             == "sync"
         return cls(target.name, running.url, target.protocols, running=running,
-                   concurrency=options.workers if sync else None)
+                   concurrency=options.workers if sync else None, completion=target.completion)
 
     @classmethod
     def external(cls, config: RunConfig) -> Subject:
@@ -235,6 +236,7 @@ def run_level(ctx: Run, subject: Subject, scenario: Scenario, size: int, load: L
                     duration=config.duration, target_name=subject.name,
                     samples_dir=ctx.out / "samples" / subject.name / (label or name),
                     upload_path=subject.path_for(scenario), status_path=subject.status_path,
+                    completion=subject.completion if subject.storage else "poll",
                     bandwidth=config.bandwidth, chunk_size=config.chunk_size,
                     drop_rate=config.drop_rate, processes=config.processes,
                     cpus=ctx.cpus.client, request=subject.request,
@@ -251,10 +253,13 @@ def run_level(ctx: Run, subject: Subject, scenario: Scenario, size: int, load: L
         if scenario.own_server:
             crash = _crash_midway(running, config.duration)  # blocks until the target is back
         code = locust.wait()
-    samples = read_samples(spec.samples_dir)
+        samples = read_samples(spec.samples_dir)
+        if spec.completion == "records":  # still sampled: the work after the last answer
+            completion.from_records(samples, subject.storage, scenario.poll_timeout)
     result: Result = {"target": subject.name, "scenario": scenario.name, "size_bytes": size,
                       "load": load.as_dict(), "duration_s": config.duration, "work": config.work}
     result.update(aggregate.summarize(samples, config.duration, config.warmup))
+    result["observer"] = completion.observer(samples, spec.completion)
     if not samples:
         reason = (log_tail(locust.log, 1) or "no output").strip()
         result["errors"] = {f"load generator failed (exit {code}): {reason}": 1}

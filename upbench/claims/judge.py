@@ -43,7 +43,8 @@ def judge(claim: Claim, doc: dict) -> Verdict:
         if figure is not None:
             figures.append(figure)
     verdict = {"id": claim.id, "claim": claim.claim, "seed": claim.seed, "quote": claim.quote,
-               "code": list(claim.code), "experiment": exp.describe() | {"roles": sorted(roles)},
+               "code": list(claim.code), "code_as_written": list(claim.as_written),
+               "experiment": exp.describe() | {"roles": sorted(roles)},
                "effect": {"metric": claim.metric, "estimate": None, "interval": None,
                           "threshold": claim.threshold, "holds_if": claim.holds_if,
                           "unit": claim.unit},
