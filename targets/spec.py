@@ -29,8 +29,8 @@ class Target:
     worker_class: str = "sync"      # gunicorn worker class
     acknowledges: str = "stored"    # "stored" (201) or "accepted" (202, done later)
     protocols: tuple[str, ...] = ("upload",)  # "upload" (multipart POST), "tus"
-    services: tuple[str, ...] = ()  # helper services started first (see upbench.services)
-    sidecars: tuple[str, ...] = ()  # extra processes of the target (see upbench.services)
+    services: tuple[str, ...] = ()  # helper services started first (see upbench.lifecycle.services)
+    sidecars: tuple[str, ...] = ()  # extra processes of the target (see upbench.lifecycle.services)
     # How the harness learns that a 202 upload is done: "records" = it reads the store's
     # records (`<data>/<id>.json`, status + the server's `updated` time) after the level, so
     # no request reaches the measured workers; "poll" = GET /uploads/<id> during the level.

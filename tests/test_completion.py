@@ -8,13 +8,14 @@ import time
 
 from loadtests.catalog import SCENARIOS
 from targets.common.store import UploadStore
-from upbench import completion, registry
+from upbench import registry
 from upbench.config import LoadLevel, RunConfig
 from upbench.lifecycle import pinning
 from upbench.lifecycle.server import ServerOptions, serve
+from upbench.measure import completion
+from upbench.measure.storage import Storage
 from upbench.progress import Progress
-from upbench.runner import Run, Subject, run_level
-from upbench.storage import Storage
+from upbench.run.sweep import Run, Subject, run_level
 
 
 def sample(upload_id: str, end: float) -> dict:

@@ -16,7 +16,7 @@ import re
 import time
 
 from loadtests.upload import FAILED, PENDING
-from upbench.storage import Storage
+from upbench.measure.storage import Storage
 
 SWEEP_S = 0.05  # between two reads of the records still pending (a file check, no request)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
