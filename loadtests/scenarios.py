@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import time
 from collections import Counter
 from typing import NamedTuple
@@ -42,6 +43,7 @@ from loadtests import failures
 from loadtests.catalog import BYSTANDERS, SCENARIOS
 from loadtests.failures import Backoff
 from loadtests.http import Connection, Exchange
+from loadtests.multipart import multipart
 from loadtests.payload import Body, Payload
 from loadtests.request import TUS_RETRY_DELAYS, RequestSpec, parse_delays
 from loadtests.samples import SampleWriter
@@ -392,6 +394,56 @@ class TusUploadUser(UploadUser):
 
     def transfer(self, conn, body, start):
         return TusUpload(conn, self.tus, body).run(self.filename(), start)
+
+
+class RetryUploadUser(UploadUser):
+    """The control of the resumable scenario: one plain multipart POST per upload under the
+    same drops — the body taken as --chunk-size stretches, each cut mid-stretch with
+    probability --drop-rate — and after a cut the whole upload again from byte zero, after the
+    same --retry-delays. Counted like tus: drops, retries, bytes sent twice, time to resume."""
+
+    scenario = "retry-from-zero"
+
+    def on_start(self):
+        super().on_start()
+        self.chunk = parse_size(self.opts.chunk_size)
+        self.drop_rate = float(self.opts.drop_rate)
+        self.delays = parse_delays(self.opts.retry_delays)
+
+    def transfer(self, conn, body, start):
+        name = self.filename()
+        parts, length = multipart(body, name, self.request.field, fields=self.uploader.fields)
+        first = time.time() if start is None else start
+        drops = sent = 0
+        recovery, failed_at = 0.0, None
+        for attempt in range(len(self.delays) + 1):
+            cut = self._cut_at(body.size)
+            if cut is None:
+                ex, reply = self.uploader.send(conn, body, name)
+                sent += body.size
+                if failed_at is not None:
+                    recovery = ex.start - failed_at
+                ex.start = first
+                return ex, reply, {"drops": drops, "retries": attempt, "resumes": int(drops > 0),
+                                   "resent": max(0, sent - body.size), "recovery": recovery}
+            conn.abandon("POST", self.uploader.path, self.uploader.headers, parts, length,
+                         cut_at=cut)
+            drops += 1
+            sent += cut
+            failed_at = failed_at or time.time()
+            if attempt < len(self.delays):
+                conn.sleep(self.delays[attempt])
+        ex = Exchange(start=first, sent=None, ttfb=None, end=time.time(), status=0,
+                      error=f"gave up after {len(self.delays)} retries")
+        return ex, {}, {"drops": drops, "retries": len(self.delays), "resumes": 0,
+                        "resent": sent, "recovery": None}
+
+    def _cut_at(self, size: int) -> int | None:
+        """Where the first stretch that draws a drop is cut (mid-stretch), or None."""
+        for offset in range(0, size, self.chunk):
+            if random.random() < self.drop_rate:
+                return offset + min(self.chunk, size - offset) // 2
+        return None
 
 
 class BystanderUser(User):
