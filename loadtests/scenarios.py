@@ -349,12 +349,12 @@ class UploadUser(User):
     def polls(self, ex: Exchange, reply: dict) -> bool:
         """Does a completion poll follow this upload? (202: accepted, the work goes on)"""
         return bool(reply.get("id") and self.opts.status_path and not ex.error and
-                    ((ex.status == 202 and self.opts.completion == "poll") or self.poll_always))
+                    (ex.status == 202 or self.poll_always) and self.opts.completion == "poll")
 
     def awaits_record(self, ex: Exchange, reply: dict) -> bool:
-        """A 202 whose completion the harness reads from the server's records (no poll)."""
-        return bool(reply.get("id") and ex.status == 202 and not ex.error and
-                    self.opts.completion == "records")
+        """An upload the harness completes from the server's records instead (no poll)."""
+        return bool(reply.get("id") and not ex.error and
+                    (ex.status == 202 or self.poll_always) and self.opts.completion == "records")
 
     def filename(self) -> str:
         self.count += 1

@@ -18,7 +18,7 @@ from tests.helpers import interrupt_and_check_tree, wait_until
 from upbench.lifecycle.ports import free_port
 
 REPO = Path(__file__).resolve().parent.parent
-NOT_TUS = ["upload", "mixed", "idle", "slow", "slow-mixed"]
+NOT_TUS = ["upload", "mixed", "idle", "slow", "slow-mixed", "retry-from-zero"]
 
 
 def get_json(url, data=None):

@@ -23,9 +23,11 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def awaiting(samples: list[dict]) -> list[dict]:
-    """The accepted (202) uploads whose completion no poll recorded."""
-    return [s for s in samples if s["kind"] == "upload" and s["status"] == 202
-            and s["upload_id"] and s["done"] is None and not s["error"]]
+    """The answered uploads whose completion no poll recorded: 202s, and tus uploads (whose
+    last PATCH answers 204 without a record)."""
+    return [s for s in samples if s["kind"] == "upload" and s["status"]
+            and 200 <= s["status"] < 300 and s["upload_id"] and s["done"] is None
+            and not s["error"]]
 
 
 def from_records(samples: list[dict], storage: Storage, timeout: float) -> int:
@@ -65,9 +67,9 @@ def _finish(sample: dict, record: dict, status: str) -> None:
         sample["error"] = "processing failed"
 
 
-def observer(samples: list[dict], completion: str) -> dict:
-    """What learning completion cost the server: status requests sent during the level."""
-    polls = sum(s.get("polls") or 0 for s in samples)
-    return {"completion": completion, "status_requests": polls,
-            "uploads_awaited": sum(1 for s in samples if s["kind"] == "upload"
-                                   and s["status"] == 202)}
+def observer(samples: list[dict], completion: str, from_records: int = 0) -> dict:
+    """What learning completion cost the server: the status requests sent during the level,
+    and how many uploads were followed (by polls, or `from_records` read from disk)."""
+    polled = [s for s in samples if s.get("polls") is not None]
+    return {"completion": completion, "status_requests": sum(s["polls"] for s in polled),
+            "uploads_awaited": len(polled) + from_records}

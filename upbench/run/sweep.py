@@ -255,12 +255,14 @@ def run_level(ctx: Run, subject: Subject, scenario: Scenario, size: int, load: L
             crash = _crash_midway(running, config.duration)  # blocks until the target is back
         code = locust.wait()
         samples = read_samples(spec.samples_dir)
+        from_records = 0
         if spec.completion == "records":  # still sampled: the work after the last answer
+            from_records = len(completion.awaiting(samples))
             completion.from_records(samples, subject.storage, scenario.poll_timeout)
     result: Result = {"target": subject.name, "scenario": scenario.name, "size_bytes": size,
                       "load": load.as_dict(), "duration_s": config.duration, "work": config.work}
     result.update(aggregate.summarize(samples, config.duration, config.warmup))
-    result["observer"] = completion.observer(samples, spec.completion)
+    result["observer"] = completion.observer(samples, spec.completion, from_records)
     if not samples:
         reason = (log_tail(locust.log, 1) or "no output").strip()
         result["errors"] = {f"load generator failed (exit {code}): {reason}": 1}
