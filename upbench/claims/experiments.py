@@ -40,12 +40,6 @@ BYSTANDERS = Experiment(
     "with request.files on the same 2 gunicorn sync workers; what differs is where the save "
     "runs (and the 202 that follows from it)")
 
-THROUGHPUT = Experiment(
-    "thread-throughput", NO_WORK,
-    {"sync": Arm("flask-sync", users=2), "thread": Arm("flask-thread", users=2)},
-    "2 users (the 2 sync workers: the server's real concurrency) uploading 1 MB back to back, "
-    "closed loop, seed 000's save as written in the request or in a thread; no work")
-
 SLOW_CLIENTS = Experiment(
     "slow-clients", NO_WORK,
     {"direct": Arm("flask-sync", scenario="slow-mixed", size=2_000_000, users=4, duration=3.0,
@@ -71,7 +65,8 @@ MEMORY = Experiment(
     "flight), each level on a freshly started server so that memory kept from an earlier level "
     "cannot hide growth; growth = RSS peak minus the level's own baseline, fitted against the "
     "MB in flight between the two sizes (a fixed cost per process is the intercept). No work: "
-    "the seeds' snippets do none")
+    "the seeds' snippets do none. 2 users = the 2 sync workers, closed loop: the server's real "
+    "concurrency, so the 8 MB levels also give seed 000's throughput comparison")
 
 TUS_DELAYS = (0, 0.05, 0.2, 0.5)
 # A plain POST cannot make progress between cuts, so it would give up after 4 retries ~22 %
@@ -132,5 +127,5 @@ SURVEY = Experiment(
     "survey", "sha256", {},
     "every target once, 8 users uploading 1 MB: the summary and plots (not a verdict)")
 
-ALL = (BYSTANDERS, THROUGHPUT, SLOW_CLIENTS, MEMORY, RESUME, LONG_TASKS, HEAVY_PROCESSING,
+ALL = (BYSTANDERS, SLOW_CLIENTS, MEMORY, RESUME, LONG_TASKS, HEAVY_PROCESSING,
        IO_CONCURRENCY)
