@@ -12,6 +12,12 @@ What each compares (README "Claims" has the table):
   latency and blocking claims (both arms get the same offered load, whatever they answer),
   closed loop at the server's real concurrency (2 sync workers: 2 users) for throughput.
 Every target runs 2 workers, so a sync server holds at most 2 uploads at once.
+
+Cost (levels per repetition, by phase = --work): sha256 — resume-after-drops 2 (+ the survey,
+once: the 10 shipped targets); none — bystanders 2 (open loop: + Locust's 2 s margin),
+slow-clients 2 (3 s), memory-in-flight 8 (each on a restarted server); sleep:300 — long-task 3
+(open, 3 s), io-concurrency 4; cpu:100 — heavy-processing 4 (open, 3 s). 25 levels a
+repetition, against 20 before the controls and the seeds' own code were added.
 """
 
 from __future__ import annotations

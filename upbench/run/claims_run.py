@@ -6,8 +6,8 @@ started once, so the arms of an experiment can be interleaved — A B in odd rep
 in even ones (slow drift of a shared machine then hits both sides alike). After the minimum
 repetitions, an experiment is repeated again only while one of its claims is still
 inconclusive because its interval straddles the threshold, up to a cap and a time budget:
-clear claims cost little, close ones get the time. The `survey` (every target once, for the
-summary and plots) runs in the first phase.
+clear claims cost little, close ones get the time. The `survey` (every shipped target once —
+`Target.survey` —, for the summary and plots) runs in the first phase.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from upbench.reporting import results
 from upbench.run.sweep import Run, Subject, finish, run_level
 from upbench.run.verify import Endpoint, verify
 
-SURVEY_LEVEL = (1_000_000, 8)  # size, users: every target once, for the summary and plots
+SURVEY_LEVEL = (1_000_000, 8)  # size, users: each shipped target once, for the summary and plots
 
 
 def run(plan: ClaimsPlan, config: RunConfig, argv: list[str],
