@@ -63,6 +63,9 @@ def _memory_arms(name: str, role: str) -> dict[str, Arm]:
             for size in (8_000_000, 32_000_000)}
 
 
+SIZE_ONLY = ("the same server at 8 and 32 MB uploads, a fresh process each (only the size "
+             "differs); ")
+
 MEMORY = Experiment(
     "memory-in-flight", NO_WORK,
     {**_memory_arms("flask-sync", "sync"), **_memory_arms("flask-thread", "thread"),

@@ -1,7 +1,7 @@
 """Costs the seeds never mention, judged like their claims. The quote is the seed's code that
 carries the cost."""
 
-from upbench.claims.experiments import BYSTANDERS, MEMORY, SLOW_CLIENTS
+from upbench.claims.experiments import BYSTANDERS, MEMORY, SIZE_ONLY, SLOW_CLIENTS
 from upbench.claims.model import AckGap, Claim, MemorySlope, Ratio
 
 CLAIMS = (
@@ -9,6 +9,7 @@ CLAIMS = (
           "data = file.read()\nthreading.Thread(target=save_file_async, args=(data, filename))",
           "The thread pattern holds every upload in flight in memory",
           ("flask-thread",), MEMORY, MemorySlope("thread-8MB", "thread-32MB"), 0.5, "above",
+          SIZE_ONLY +
           "the bytes are handed to the thread, so the worker holds them until it has written "
           "them; 'holds' = at least 0.5 MB of growth per MB in flight", unit=" MB/MB",
           as_written=("flask-thread",), differs_in=("size",)),

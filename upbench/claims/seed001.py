@@ -1,6 +1,6 @@
 """Seed 001, "High-Performance File Upload and Management in Flask"."""
 
-from upbench.claims.experiments import LONG_TASKS, MEMORY, RESUME
+from upbench.claims.experiments import LONG_TASKS, MEMORY, RESUME, SIZE_ONLY
 from upbench.claims.model import Claim, MemorySlope, Ratio, Survival
 
 CLAIMS = (
@@ -9,6 +9,7 @@ CLAIMS = (
           "large files.",
           "request.files + save() holds the whole upload in memory",
           ("flask-sync",), MEMORY, MemorySlope("sync-8MB", "sync-32MB"), 0.5, "above",
+          SIZE_ONLY +
           "a server holding each upload in memory grows by ~1 MB per MB in flight; "
           "'loads the entire file' = at least 0.5", unit=" MB/MB",
           as_written=("flask-sync",), differs_in=("size",)),
@@ -16,7 +17,7 @@ CLAIMS = (
           "This writes the file in chunks, preventing excessive memory usage.",
           "The seed's streaming snippet keeps server memory flat as uploads grow",
           ("seed001-stream",), MEMORY, MemorySlope("seed-stream-8MB", "seed-stream-32MB"),
-          0.25, "below", "'flat' = less than 0.25 MB of growth per MB in flight",
+          0.25, "below", SIZE_ONLY + "'flat' = less than 0.25 MB of growth per MB in flight",
           unit=" MB/MB", as_written=("seed001-stream",), differs_in=("size",),
           notes=("Judged on the seed's snippet as written: it reads request.files first, so "
                  "Werkzeug parses (and spools to disk past 500 KB) the whole body before the "
@@ -27,8 +28,8 @@ CLAIMS = (
           "Streaming as a careful engineer ships it (request.stream, incremental parser) keeps "
           "server memory flat",
           ("flask-stream",), MEMORY, MemorySlope("stream-8MB", "stream-32MB"), 0.25, "below",
-          "'flat' = less than 0.25 MB of growth per MB in flight", unit=" MB/MB",
-          differs_in=("size",)),
+          SIZE_ONLY + "'flat' = less than 0.25 MB of growth per MB in flight",
+          unit=" MB/MB", differs_in=("size",)),
     Claim("chunked-survives-drops", "001",
           "This reduces network failures and allows resumable uploads.",
           "Chunked (tus) uploads complete whole after their connection is cut",
