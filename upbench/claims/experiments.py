@@ -16,7 +16,7 @@ Every target runs 2 workers, so a sync server holds at most 2 uploads at once.
 Cost (levels per repetition, by phase = --work): sha256 — resume-after-drops 2 (+ the survey,
 once: the 10 shipped targets); none — bystanders 2 (open loop: + Locust's 2 s margin),
 slow-clients 2 (3 s), memory-in-flight 8 (each on a restarted server); sleep:300 — long-task 3
-(open, 3 s), io-concurrency 4; cpu:100 — heavy-processing 4 (open, 3 s). 25 levels a
+(open, 3 s), io-concurrency 4; cpu:100 — heavy-processing 6 (open, 3 s). 27 levels a
 repetition, against 20 before the controls and the seeds' own code were added.
 """
 
@@ -114,11 +114,14 @@ HEAVY_PROCESSING = Experiment(
     "heavy-processing", HEAVY,
     {"background": Arm("seed002-background", rate=TASK_RATE, duration=3.0),
      "inline": Arm("seed002-inline", rate=TASK_RATE, duration=3.0),
+     "background-shipped": Arm("fastapi-async", rate=TASK_RATE, duration=3.0),
+     "inline-shipped": Arm("fastapi-inline", rate=TASK_RATE, duration=3.0),
      "sync": Arm("flask-sync", rate=TASK_RATE, duration=3.0),
      "thread": Arm("flask-thread", rate=TASK_RATE, duration=3.0)},
     f"1 MB uploads arriving at {TASK_RATE:g}/s (open loop) whose processing burns 100 ms of "
     "CPU (seed 002's 'heavy processing', seed 004's 'processing images'): seed 002's snippets "
-    "as written (`await file.read()`, then heavy_processing in BackgroundTasks or inline) and "
+    "as written (`await file.read()`, then heavy_processing in BackgroundTasks or inline), "
+    "as shipped (fastapi-async / fastapi-inline: persisted first, the task gets a path) and "
     "seed 004's (the task in a thread or in the request)")
 
 IO_CONCURRENCY = Experiment(
