@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 BROWSER = "judged by the browser claims (Web Vitals are measured in a real browser)"
+RESTATED = "a summary or tip restating the article's claims: judged by those"
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,24 @@ UNJUDGED = (
              ("background-improves-lcp", "thread-long-task-instant")),
     Unjudged("004", "Thread(target=background_task).start() (a thread per request, unbounded)",
              "not judged, as for seed 000's thread: the claims run stays below capacity"),
+    # the articles' summaries and tips restate their claims: judged where those are
+    Unjudged("000", "Avoid blocking server routes with synchronous file save operations. / Use "
+             "background threads or asynchronous tasks to handle file saving.", RESTATED,
+             ("sync-blocks-others", "thread-frees-other-requests")),
+    Unjudged("001", "Streaming file uploads to avoid memory overload / Streaming uploads to "
+             "reduce memory usage", RESTATED,
+             ("streaming-flat-memory", "streaming-flat-memory-shipped")),
+    Unjudged("001", "Asynchronous file handling for better scalability / Asynchronous "
+             "processing to improve performance", RESTATED, ("celery-keeps-api-fast",)),
+    Unjudged("001", "Chunked file uploads for large files / Chunked uploads for handling large "
+             "files", RESTATED, ("chunked-survives-drops", "chunked-resends-less")),
+    Unjudged("002", "Always offload heavy file processing to background tasks to keep "
+             "responses fast.", RESTATED,
+             ("background-tasks-immediate", "background-tasks-immediate-shipped")),
+    Unjudged("003", "Use async def and await for I/O-bound Flask routes to avoid blocking.",
+             RESTATED, ("async-flask-concurrency", "async-flask-concurrency-app-run")),
+    Unjudged("004", "Never run long tasks during request handling; use background jobs "
+             "instead.", RESTATED, ("thread-long-task-instant", "thread-long-task-instant-cpu")),
 )
 
 
