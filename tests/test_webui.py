@@ -132,4 +132,4 @@ def test_ui_refuses_a_scenario_the_target_cannot_run():
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "bench.py: error: flask-sync cannot run scenario 'resumable' in the web UI (it offers: "
-        "upload, mixed, idle, slow, slow-mixed)"]
+        "upload, mixed, idle, slow, slow-mixed, retry-from-zero)"]
