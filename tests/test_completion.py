@@ -3,19 +3,21 @@ harness reads the targets' own records after the level instead of polling during
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import time
 
 from loadtests.catalog import SCENARIOS
 from targets.common.store import UploadStore
 from upbench import registry
-from upbench.config import LoadLevel, RunConfig
-from upbench.lifecycle import pinning
+from upbench.config import LoadLevel
 from upbench.lifecycle.server import ServerOptions, serve
 from upbench.measure import completion
 from upbench.measure.storage import Storage
 from upbench.progress import Progress
-from upbench.run.sweep import Run, Subject, run_level
+from upbench.run.context import RunContext
+from upbench.run.level import Level, run_level
+from upbench.run.subject import Subject
 
 
 def sample(upload_id: str, end: float) -> dict:
@@ -55,17 +57,15 @@ def test_records_and_polls_give_the_same_latency_and_records_send_no_requests(tm
     requests; every completion from the records is at or after its answer."""
     spec = registry.discover()["flask-thread"]
     options = ServerOptions(work="sleep:20")
-    config = RunConfig(targets=(), stages=(), duration=2.0, warmup=0.3, work="sleep:20")
     p50 = {"records": [], "poll": []}
     with serve(spec, options, tmp_path / "logs") as running:
-        ctx = Run(config, tmp_path, {"results": []}, Progress(4, 5, quiet=True),
-                  pinning.plan("off", 1))
-        subject = Subject.of(running, options)
-        assert subject.completion == "records"
+        ctx = RunContext.open(["(test)"], {}, tmp_path, "off", 1, Progress(4, 5, quiet=True))
+        ours = Subject.of(running, options)
+        assert ours.completion == "records"
         for i, mode in enumerate(("records", "poll", "records", "poll")):
-            subject.completion = mode
-            r = run_level(ctx, subject, SCENARIOS["upload"], 200_000, LoadLevel("open", rate=20),
-                          label=f"{mode}-{i}")
+            level = Level(SCENARIOS["upload"], 200_000, LoadLevel("open", rate=20), 2.0, 0.3,
+                          "sleep:20", label=f"{mode}-{i}")
+            r = run_level(ctx, dataclasses.replace(ours, completion=mode), level)
             assert r["failures"] == 0 and r["integrity"]["lost"] == 0, r["errors"]
             assert r["completion_ms"]["count"] == r["latency_ms"]["count"] > 10
             assert r["completion_ms"]["p50"] >= r["latency_ms"]["p50"]
