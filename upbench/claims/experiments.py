@@ -25,7 +25,6 @@ from __future__ import annotations
 from upbench.claims.model import Arm, Experiment
 
 LONG_TASK = "sleep:300"
-LONG_TASK_S = 0.3
 HEAVY = "cpu:100"
 NO_WORK = "none"
 
