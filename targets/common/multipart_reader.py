@@ -1,5 +1,10 @@
-"""The bytes of multipart field `file` as a file-like object, parsed incrementally from a raw
-request stream with Werkzeug's sans-IO `MultipartDecoder`.
+"""The bytes of multipart field `file` as a readable, iterable object, parsed incrementally from
+a raw request stream with Werkzeug's sans-IO `MultipartDecoder`.
+
+Read 1 MiB at a time with `readinto()` into one buffer: gunicorn's sync worker receives up to
+1 MiB per `recv()` and pushes back (copies again) whatever a smaller read leaves, and a plain
+`read()` on Werkzeug's stream allocates a fresh buffer each call (benchmarks/streaming.py; the
+profiles in README, Targets).
 
 Memory stays bounded (one read chunk plus part headers) whatever the upload size, and the
 consumer decides where the bytes go: a file (flask-stream), an S3 multipart upload (s3).
