@@ -3,11 +3,13 @@ experiment, repeated and interleaved, until its verdict is decided or its repeti
 
 Experiments are grouped by the servers' `--work` (a phase): the targets of a phase are all
 started once, so the arms of an experiment can be interleaved — A B in odd repetitions, B A
-in even ones (slow drift of a shared machine then hits both sides alike). After the minimum
-repetitions, an experiment is repeated again only while one of its claims is still
-inconclusive because its interval straddles the threshold, up to a cap and a time budget:
-clear claims cost little, close ones get the time. The `survey` (every target once, for the
-summary and plots) runs in the first phase.
+in even ones (slow drift of a shared machine then hits both sides alike). Every arm runs the
+minimum repetitions (3: the stopping rule's first look); after that, only the arms of the
+claims that another repetition could decide — each claim on its own state, never a sibling's —
+up to the cap (14) and within the phase's own budget for extra repetitions (45 s), so every
+phase can repeat whatever ran before it. A level too small for its claims' figures (30 uploads
+or 30 bystander probes) is run again, longer, within a cap. The `survey` (every target once,
+for the summary and plots) runs in the first phase.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from loadtests.catalog import SCENARIOS
 from targets.spec import Target
 from upbench import registry
 from upbench.claims import experiments, select
-from upbench.claims.judge import judge
+from upbench.claims.judge import MIN_SAMPLE, judge, sample_short, wants_more
 from upbench.claims.model import Arm, Claim, Experiment
 from upbench.config import ClaimsPlan, LoadLevel, RunConfig
 from upbench.lifecycle import pinning
@@ -29,11 +31,13 @@ from upbench.lifecycle.processes import StartError
 from upbench.lifecycle.server import ServerOptions, serve
 from upbench.paths import reports_dir
 from upbench.progress import Progress
+from upbench.records import Result
 from upbench.reporting import results
 from upbench.runner import Run, Subject, finish, run_level
 from upbench.verify import Endpoint, verify
 
 SURVEY_LEVEL = (1_000_000, 8)  # size, users: every target once, for the summary and plots
+EXTEND_MARGIN = 1.25  # a level run again aims past its minimum sample: rates vary between runs
 
 
 def run(plan: ClaimsPlan, config: RunConfig, argv: list[str],
@@ -53,8 +57,11 @@ def run(plan: ClaimsPlan, config: RunConfig, argv: list[str],
     estimate = sum(len(e.arms) for exps in phases.values() for e in exps) * plan.min_repetitions
     estimate += len(targets) if plan.survey and not plan.claims else 0
     ctx = Run(config, out, doc, Progress(estimate, plan.duration + 1, config.quiet), cpus)
-    began = time.monotonic()
-    for work, exps in phases.items():
+    for number, (work, exps) in enumerate(phases.items(), start=1):
+        ctx.progress.info(
+            f"phase {number}/{len(phases)} (work {work}): "
+            f"{', '.join(e.id for e in exps)}; {plan.min_repetitions} repetition(s), then more "
+            f"for undecided claims (up to {plan.max_repetitions}, {plan.phase_budget_s:g} s)")
         needed = {arm.target for e in exps for arm in e.arms.values()}
         if any(e is experiments.SURVEY for e in exps):
             needed |= set(targets)
@@ -63,7 +70,7 @@ def run(plan: ClaimsPlan, config: RunConfig, argv: list[str],
             if any(e is experiments.SURVEY for e in exps):
                 _survey(ctx, subjects, work)
             _repeat(ctx, plan, [e for e in exps if e is not experiments.SURVEY], claim_list,
-                    subjects, began)
+                    subjects)
         ctx.save()
     finish(ctx)
     return out
@@ -112,28 +119,41 @@ def _start(ctx: Run, stack: ExitStack, targets: list[Target], work: str) -> dict
 
 def _survey(ctx: Run, subjects: dict[str, Subject], work: str) -> None:
     size, users = SURVEY_LEVEL
+    survey = dataclasses.replace(experiments.SURVEY, work=work)
     for name, subject in subjects.items():
-        _level(ctx, subject, Arm(name, size=size, users=users), work,
-               experiments.SURVEY.id, 1, name)
+        _level(ctx, subject, Arm(name, size=size, users=users), survey, 1, name)
 
 
 def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list[Claim],
-            subjects: dict[str, Subject], began: float) -> None:
+            subjects: dict[str, Subject]) -> None:
+    """The minimum repetitions of every arm, then — within the phase's own budget — more
+    repetitions of the arms of the claims that want them (`judge.wants_more`: each claim on
+    its own state), up to the cap."""
+    sizes = _Lengths()
+    extra_began = None
     for rep in range(1, plan.max_repetitions + 1):
-        if rep > plan.min_repetitions and time.monotonic() - began > plan.budget_s:
-            ctx.progress.warn(f"time budget ({plan.budget_s:.0f} s) spent: no more repetitions")
-            return
-        needed = {e.id: _roles_to_repeat(ctx, e, claim_list, rep <= plan.min_repetitions)
-                  for e in exps}
+        if rep > plan.min_repetitions:
+            extra_began = extra_began or time.monotonic()
+            if time.monotonic() - extra_began > plan.phase_budget_s:
+                ctx.progress.warn(f"phase budget ({plan.phase_budget_s:.0f} s of extra "
+                                  f"repetitions) spent: {', '.join(_open(ctx, exps, claim_list))}"
+                                  " stay undecided")
+                return
+        needed = {e.id: _roles_to_repeat(ctx, e, claim_list, rep <= plan.min_repetitions,
+                                         sizes.stuck) for e in exps}
         active = [e for e in exps if needed[e.id]]
         if not active:
             return
+        if rep > plan.min_repetitions:
+            ctx.progress.extend(sum(len(roles) for roles in needed.values()))
+            ctx.progress.info(f"repetition {rep} for {', '.join(_open(ctx, exps, claim_list))}")
         for exp in active:
             roles = [r for r in exp.arms if r in needed[exp.id]]
             for role in roles if rep % 2 else reversed(roles):
                 arm = exp.arms[role]
                 if arm.target in subjects:
-                    _level(ctx, subjects[arm.target], arm, exp.work, exp.id, rep, role)
+                    _sampled_level(ctx, plan, subjects[arm.target], exp, role, rep,
+                                   _needs(exp, role, claim_list), sizes)
             if rep >= plan.min_repetitions:  # progress: the claims this repetition fed
                 for claim in _claims_of(exp, claim_list):
                     if not claim.measure.roles <= set(roles):
@@ -143,25 +163,87 @@ def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list
                                       f"{v['evidence']}")
 
 
-def _roles_to_repeat(ctx: Run, exp: Experiment, claim_list: list[Claim],
-                     minimum: bool) -> set[str]:
-    """Every arm within the minimum repetitions; after it, only the arms of the claims that are
-    still inconclusive (another repetition could decide them)."""
+@dataclasses.dataclass
+class _Lengths:
+    """Per (experiment, role): the level duration decided on the way (extended once), and the
+    arms whose levels stay too small even so (their claims stop asking for repetitions)."""
+    durations: dict[tuple[str, str], float] = dataclasses.field(default_factory=dict)
+    stuck: set[tuple[str, str, str]] = dataclasses.field(default_factory=set)  # + "uploads"...
+
+
+def _open(ctx: Run, exps: list[Experiment], claim_list: list[Claim]) -> list[str]:
+    return [c.id for e in exps for c in _claims_of(e, claim_list)
+            if wants_more(judge(c, ctx.doc))]
+
+
+def _roles_to_repeat(ctx: Run, exp: Experiment, claim_list: list[Claim], minimum: bool,
+                     stuck: set[tuple[str, str, str]]) -> set[str]:
+    """Every arm within the minimum repetitions; after it, only the arms of the claims whose
+    own verdict another repetition could decide (never a sibling's state) — not a claim
+    resting on an arm whose levels stay too small to count."""
     claims = _claims_of(exp, claim_list)
     if minimum:
         return set(exp.arms) if claims else set()
-    return {role for c in claims if judge(c, ctx.doc)["verdict"] == "inconclusive"
+    return {role for c in claims if wants_more(judge(c, ctx.doc))
+            and not any((exp.id, r, what) in stuck
+                        for r, what in getattr(c.measure, "samples", {}).items())
             for role in c.measure.roles}
+
+
+def _needs(exp: Experiment, role: str, claim_list: list[Claim]) -> set[str]:
+    """What the claims reading this arm rest on ("uploads", "probes"): its minimum sample."""
+    return {what for c in _claims_of(exp, claim_list)
+            for r, what in getattr(c.measure, "samples", {}).items() if r == role}
+
+
+def _sampled_level(ctx: Run, plan: ClaimsPlan, subject: Subject, exp: Experiment, role: str,
+                   rep: int, needs: set[str], sizes: _Lengths) -> None:
+    """One arm's level, long enough for its claims' minimum sample: a level that came out too
+    small is run again, longer (as long as the rate it showed needs, within the level cap),
+    and later repetitions of the arm start at that length. A level that would need more than
+    the cap is kept as it is: its repetition will not count (the verdict says so)."""
+    arm = exp.arms[role]
+    key = (exp.id, role)
+    duration = sizes.durations.get(key, arm.duration or ctx.config.duration)
+    result = _level(ctx, subject, arm, exp, rep, role, duration)
+    warmup = ctx.config.warmup
+    for what in sorted(needs):
+        if not sample_short(result, what):
+            continue
+        have = (result.get({"uploads": "latency_ms", "probes": "bystander_ms"}[what]) or {}
+                ).get("count") or 0
+        rate = have / max(duration - warmup, 1e-3)
+        if what == "uploads":  # a closed loop of long uploads starts few in a short window
+            rate = max(rate, (result.get("throughput") or {}).get("rps") or 0.0)
+        longer = warmup + MIN_SAMPLE[what] / max(rate, 1e-3) * EXTEND_MARGIN
+        hopeless = have == 0 or longer > plan.level_cap_s
+        if hopeless or key in sizes.durations:  # extended once already: no second try
+            sizes.durations[key] = duration
+            if hopeless:
+                sizes.stuck.add((*key, what))
+            ctx.progress.warn(
+                f"{exp.id} · {role}: {have} {what} in {duration:g} s (a figure needs "
+                f"{MIN_SAMPLE[what]}" + (f"; more than the {plan.level_cap_s:g} s cap"
+                                         if hopeless else "") + "): this repetition will not count")
+            break
+        sizes.durations[key] = duration = round(longer, 1)
+        ctx.progress.info(f"{exp.id} · {role}: {have} {what} in the measured window; run again "
+                          f"for {duration:g} s (and so from now on)")
+        ctx.doc["results"].remove(result)
+        ctx.progress.extend(1)
+        result = _level(ctx, subject, arm, exp, rep, role, duration)
+        result["extended"] = {"reason": f"{have} {what} < {MIN_SAMPLE[what]}"}
+        break
 
 
 def _claims_of(exp: Experiment, claim_list: list[Claim]) -> list[Claim]:
     return [c for c in claim_list if c.experiment.id == exp.id]
 
 
-def _level(ctx: Run, subject: Subject, arm: Arm, work: str, experiment: str, rep: int,
-           role: str) -> None:
+def _level(ctx: Run, subject: Subject, arm: Arm, exp: Experiment, rep: int, role: str,
+           duration: float | None = None) -> Result:
     config = dataclasses.replace(
-        ctx.config, work=work, duration=arm.duration or ctx.config.duration,
+        ctx.config, work=exp.work, duration=duration or arm.duration or ctx.config.duration,
         bandwidth=arm.bandwidth or ctx.config.bandwidth,
         chunk_size=arm.chunk_size or ctx.config.chunk_size,
         drop_rate=ctx.config.drop_rate if arm.drop_rate is None else arm.drop_rate,
@@ -169,8 +251,9 @@ def _level(ctx: Run, subject: Subject, arm: Arm, work: str, experiment: str, rep
     scenario = SCENARIOS[arm.scenario]
     if arm.fresh and subject.running is not None:
         subject.running.restart()  # a clean process: no memory kept from an earlier level
-    ctx.progress.step(f"{experiment} · {role} = {arm.describe()} · repetition {rep}")
+    ctx.progress.step(f"{exp.id} · {role} = {arm.describe()} · repetition {rep}")
     result = run_level(ctx, subject, scenario, arm.size, LoadLevel("closed", users=arm.users),
-                       label=f"{experiment}-{role}-{rep}", config=config)
-    result.update(experiment=experiment, repetition=rep, arm=role)
+                       label=f"{exp.id}-{role}-{rep}-{config.duration:g}s", config=config)
+    result.update(experiment=exp.id, repetition=rep, arm=role)
     ctx.record(result)
+    return result

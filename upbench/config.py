@@ -75,17 +75,19 @@ class RunConfig:
 @dataclass(frozen=True)
 class ClaimsPlan:
     claims: tuple[str, ...] = ()  # () = all
-    min_repetitions: int = 3
-    max_repetitions: int = 6
+    min_repetitions: int = 3      # every arm, every claim (the stopping rule's first look)
+    max_repetitions: int = 14     # the stopping rule's cap (upbench/claims/stats.py)
     duration: float = 2.0         # per level, unless the arm says otherwise
     warmup: float = 0.4
-    budget_s: float = 230.0       # no extra repetition starts after this (the minimum always runs)
+    phase_budget_s: float = 45.0  # per phase: no extra repetition starts once its extras took this
+    level_cap_s: float = 15.0     # a level too small for its figure is extended up to this long
     survey: bool = True
 
     @classmethod
     def quick(cls, claims: tuple[str, ...] = ()) -> ClaimsPlan:
         """One short repetition each: every verdict is honestly inconclusive."""
-        return cls(claims, min_repetitions=1, max_repetitions=1, duration=1.5, warmup=0.3)
+        return cls(claims, min_repetitions=1, max_repetitions=1, duration=1.5, warmup=0.3,
+                   level_cap_s=1.5)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -11,6 +11,7 @@ what it needs (loadtests/catalog.py); the runner only compares the two.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from loadtests.request import RequestSpec, mask_argv
 from loadtests.samples import read_samples
 from loadtests.units import format_size
 from targets.spec import PROTOCOLS, Target
-from upbench import aggregate, integrity, registry
+from upbench import aggregate, conditions, integrity, registry
 from upbench.config import LoadLevel, RunConfig
 from upbench.lifecycle import pinning
 from upbench.lifecycle.processes import StartError, log_tail
@@ -269,6 +270,10 @@ def run_level(ctx: Run, subject: Subject, scenario: Scenario, size: int, load: L
     result["services"] = sampler.series["services"].summary(window) \
         if "services" in groups else None
     result["client"] = client_summary(sampler.series["client"].summary(window), config.processes)
+    result["conditions"] = conditions.level(
+        result["server"], result["client"], result["services"],
+        sampler.machine.summary(window)["cpu_mean_pct"], ctx.cpus.as_dict(),
+        len(os.sched_getaffinity(0)), config.processes)
     result["timeline"] = _timeline(server)
     if crash is not None:
         result["crash"] = crash
