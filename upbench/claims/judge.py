@@ -8,7 +8,7 @@ read. Three rules of evidence on the way:
 
 - a level too small to rest a figure on (fewer than 30 uploads, or 30 bystander probes, in its
   measured window, where the figure is a latency percentile, a mean or a rate) does not count:
-  the run extends such levels within a cap first (upbench/claimrun.py);
+  the run extends such levels within a cap first (upbench/run/claims_run.py);
 - a repetition whose figure cannot be computed (a failed level, a missing figure, a ratio of
   zero) is a *failed* repetition, never a dropped one: the claim is then inconclusive, saying so;
 - a verdict resting on an arm whose server, generator or shared machine was saturated (mean

@@ -33,8 +33,8 @@ from upbench.paths import reports_dir
 from upbench.progress import Progress
 from upbench.records import Result
 from upbench.reporting import results
-from upbench.runner import Run, Subject, finish, run_level
-from upbench.verify import Endpoint, verify
+from upbench.run.sweep import Run, Subject, finish, run_level
+from upbench.run.verify import Endpoint, verify
 
 SURVEY_LEVEL = (1_000_000, 8)  # size, users: every target once, for the summary and plots
 EXTEND_MARGIN = 1.25  # a level run again aims past its minimum sample: rates vary between runs
