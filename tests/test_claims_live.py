@@ -18,6 +18,7 @@ from targets.spec import Target
 from upbench import registry
 from upbench.claims import CLAIMS
 from upbench.claims.experiments import IO_CONCURRENCY, MEMORY
+from upbench.claims.judge import MIN_SAMPLE
 from upbench.claims.model import Arm
 from upbench.config import ClaimsPlan, RunConfig
 from upbench.run import claims_run
@@ -29,9 +30,19 @@ PLAN = ClaimsPlan(min_repetitions=3, max_repetitions=5, duration=1.2, warmup=0.3
 
 
 def claim_on(claim_id: str, exp_id: str, arms: dict[str, Arm]):
+    """The claim on other arms. These tests are about the measure telling servers apart on a
+    machine others share, so a saturated server or machine does not make them inconclusive
+    here (`about_saturation`; that rule has its own tests in test_evidence.py)."""
     claim = CLAIMS[claim_id]
     experiment = dataclasses.replace(claim.experiment, id=exp_id, arms=arms)
-    return dataclasses.replace(claim, experiment=experiment)
+    return dataclasses.replace(claim, experiment=experiment, about_saturation=True)
+
+
+@pytest.fixture(autouse=True)
+def _smaller_minimum_sample(monkeypatch):
+    """12 uploads a level instead of 30: short levels keep the suite quick; the minimum and
+    the extension of short levels are the same code (tested on known data in test_evidence)."""
+    monkeypatch.setitem(MIN_SAMPLE, "uploads", 12)
 
 
 def run_claims(tmp_path, claims) -> dict[str, dict]:

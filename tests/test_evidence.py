@@ -132,3 +132,70 @@ def test_repetitions_run_for_a_sibling_after_the_claim_stopped_are_not_read():
 def test_results_without_recorded_conditions_are_still_judged():
     v = judge(FASTER, clear(FASTER))
     assert v["verdict"] == "holds" and v["conditions"] is None
+
+
+def test_only_the_arms_of_claims_that_want_more_are_repeated():
+    """Bystanders: sync-blocks-others is decided (identical figures), thread-more-throughput
+    sits on its threshold after 3 repetitions: the next repetition runs the throughput claim's
+    two arms only — never the idle baseline, which only the decided claim reads."""
+    from types import SimpleNamespace
+
+    from upbench.run import claims_run
+
+    blocks, throughput = CLAIMS["sync-blocks-others"], CLAIMS["thread-more-throughput"]
+    doc = doc_with(throughput, [1.1, 1.13, 1.07])
+    ctx = SimpleNamespace(doc=doc)
+    assert judge(blocks, doc)["verdict"] == "does not hold"
+    assert wants_more(judge(throughput, doc))
+    exp = throughput.experiment
+    assert claims_run._roles_to_repeat(ctx, exp, [blocks, throughput], False, set()) == \
+        {"thread", "sync"}
+    assert claims_run._roles_to_repeat(ctx, exp, [blocks], False, set()) == set()
+    # an arm whose levels stay too small for its figure: its claim stops asking
+    stuck = {(exp.id, "sync", "uploads")}
+    assert claims_run._roles_to_repeat(ctx, exp, [blocks, throughput], False, stuck) == set()
+    assert claims_run._roles_to_repeat(ctx, exp, [blocks], True, set()) == set(exp.arms)
+
+
+class _Progress:
+    def __init__(self):
+        self.lines = []
+
+    def __getattr__(self, name):
+        return lambda *args: self.lines.append((name, *args))
+
+
+def test_a_level_too_small_is_run_again_longer_within_the_cap(monkeypatch):
+    """The claims run's side of the minimum sample, with levels faked at known rates: 12
+    uploads in a 2 s level (1.6 s measured: 7.5/s) is run again for 0.4 + 30 / 7.5 x 1.25 =
+    5.4 s, and later repetitions start there; 1 upload (1/s) would need 38 s, over the cap:
+    kept, not counted, its claim stops asking."""
+    from types import SimpleNamespace
+
+    from upbench.config import ClaimsPlan
+    from upbench.run import claims_run
+
+    rate = {"sync": 7.5, "thread": 1.0}
+    ran = []
+
+    def level(ctx, subject, arm, exp, rep, role, duration=None):
+        n = int(rate[role] * (duration - 0.4))
+        r = {"arm": role, "repetition": rep, "latency_ms": {"count": n},
+             "throughput": {"rps": rate[role]}}
+        ran.append((role, rep, duration))
+        ctx.doc["results"].append(r)
+        return r
+
+    monkeypatch.setattr(claims_run, "_level", level)
+    ctx = SimpleNamespace(doc={"results": []}, progress=_Progress(),
+                          config=SimpleNamespace(warmup=0.4, duration=2.0))
+    plan, sizes, exp = ClaimsPlan(), claims_run._Lengths(), FASTER.experiment
+    for rep in (1, 2):
+        for role in ("sync", "thread"):
+            claims_run._sampled_level(ctx, plan, None, exp, role, rep, {"uploads"}, sizes)
+    assert ran == [("sync", 1, 2.0), ("sync", 1, 5.4), ("thread", 1, 2.0), ("sync", 2, 5.4),
+                   ("thread", 2, 2.0)]
+    kept = [(r["arm"], r["repetition"], r["latency_ms"]["count"]) for r in ctx.doc["results"]]
+    assert kept == [("sync", 1, 37), ("thread", 1, 1), ("sync", 2, 37), ("thread", 2, 1)]
+    assert ctx.doc["results"][0]["extended"] == {"from_s": 2.0, "reason": "12 uploads < 30"}
+    assert sizes.stuck == {(exp.id, "thread", "uploads")}

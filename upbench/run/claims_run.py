@@ -135,9 +135,9 @@ def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list
         if rep > plan.min_repetitions:
             extra_began = extra_began or time.monotonic()
             if time.monotonic() - extra_began > plan.phase_budget_s:
+                left = ", ".join(_open(ctx, exps, claim_list, sizes.stuck))
                 ctx.progress.warn(f"phase budget ({plan.phase_budget_s:.0f} s of extra "
-                                  f"repetitions) spent: {', '.join(_open(ctx, exps, claim_list))}"
-                                  " stay undecided")
+                                  f"repetitions) spent: {left} stay undecided")
                 return
         needed = {e.id: _roles_to_repeat(ctx, e, claim_list, rep <= plan.min_repetitions,
                                          sizes.stuck) for e in exps}
@@ -146,7 +146,8 @@ def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list
             return
         if rep > plan.min_repetitions:
             ctx.progress.extend(sum(len(roles) for roles in needed.values()))
-            ctx.progress.info(f"repetition {rep} for {', '.join(_open(ctx, exps, claim_list))}")
+            ctx.progress.info(f"repetition {rep} for "
+                              f"{', '.join(_open(ctx, exps, claim_list, sizes.stuck))}")
         for exp in active:
             roles = [r for r in exp.arms if r in needed[exp.id]]
             for role in roles if rep % 2 else reversed(roles):
@@ -171,9 +172,17 @@ class _Lengths:
     stuck: set[tuple[str, str, str]] = dataclasses.field(default_factory=set)  # + "uploads"...
 
 
-def _open(ctx: Run, exps: list[Experiment], claim_list: list[Claim]) -> list[str]:
-    return [c.id for e in exps for c in _claims_of(e, claim_list)
-            if wants_more(judge(c, ctx.doc))]
+def _open(ctx: Run, exps: list[Experiment], claim_list: list[Claim],
+          stuck: set[tuple[str, str, str]]) -> list[str]:
+    """The claims another repetition could decide."""
+    return [c.id for e in exps for c in _claims_of(e, claim_list) if _wants(ctx, e, c, stuck)]
+
+
+def _wants(ctx: Run, exp: Experiment, claim: Claim, stuck: set[tuple[str, str, str]]) -> bool:
+    """The claim's own state asks for more, and none of its arms stays too small to count."""
+    return wants_more(judge(claim, ctx.doc)) and not any(
+        (exp.id, role, what) in stuck
+        for role, what in getattr(claim.measure, "samples", {}).items())
 
 
 def _roles_to_repeat(ctx: Run, exp: Experiment, claim_list: list[Claim], minimum: bool,
@@ -184,10 +193,7 @@ def _roles_to_repeat(ctx: Run, exp: Experiment, claim_list: list[Claim], minimum
     claims = _claims_of(exp, claim_list)
     if minimum:
         return set(exp.arms) if claims else set()
-    return {role for c in claims if wants_more(judge(c, ctx.doc))
-            and not any((exp.id, r, what) in stuck
-                        for r, what in getattr(c.measure, "samples", {}).items())
-            for role in c.measure.roles}
+    return {role for c in claims if _wants(ctx, exp, c, stuck) for role in c.measure.roles}
 
 
 def _needs(exp: Experiment, role: str, claim_list: list[Claim]) -> set[str]:
@@ -199,41 +205,56 @@ def _needs(exp: Experiment, role: str, claim_list: list[Claim]) -> set[str]:
 def _sampled_level(ctx: Run, plan: ClaimsPlan, subject: Subject, exp: Experiment, role: str,
                    rep: int, needs: set[str], sizes: _Lengths) -> None:
     """One arm's level, long enough for its claims' minimum sample: a level that came out too
-    small is run again, longer (as long as the rate it showed needs, within the level cap),
-    and later repetitions of the arm start at that length. A level that would need more than
-    the cap is kept as it is: its repetition will not count (the verdict says so)."""
+    small is run again once, longer (as long as the rate it showed needs, within the level
+    cap), and later repetitions of the arm start at that length. What would need more than the
+    cap is kept as it is: the repetition does not count for the figures resting on it (the
+    verdict says so), and their claims stop asking for repetitions."""
     arm = exp.arms[role]
     key = (exp.id, role)
     duration = sizes.durations.get(key, arm.duration or ctx.config.duration)
     result = _level(ctx, subject, arm, exp, rep, role, duration)
-    warmup = ctx.config.warmup
-    for what in sorted(needs):
-        if not sample_short(result, what):
-            continue
-        have = (result.get({"uploads": "latency_ms", "probes": "bystander_ms"}[what]) or {}
-                ).get("count") or 0
-        rate = have / max(duration - warmup, 1e-3)
-        if what == "uploads":  # a closed loop of long uploads starts few in a short window
-            rate = max(rate, (result.get("throughput") or {}).get("rps") or 0.0)
-        longer = warmup + MIN_SAMPLE[what] / max(rate, 1e-3) * EXTEND_MARGIN
-        hopeless = have == 0 or longer > plan.level_cap_s
-        if hopeless or key in sizes.durations:  # extended once already: no second try
-            sizes.durations[key] = duration
-            if hopeless:
-                sizes.stuck.add((*key, what))
-            ctx.progress.warn(
-                f"{exp.id} · {role}: {have} {what} in {duration:g} s (a figure needs "
-                f"{MIN_SAMPLE[what]}" + (f"; more than the {plan.level_cap_s:g} s cap"
-                                         if hopeless else "") + "): this repetition will not count")
-            break
-        sizes.durations[key] = duration = round(longer, 1)
-        ctx.progress.info(f"{exp.id} · {role}: {have} {what} in the measured window; run again "
-                          f"for {duration:g} s (and so from now on)")
-        ctx.doc["results"].remove(result)
-        ctx.progress.extend(1)
-        result = _level(ctx, subject, arm, exp, rep, role, duration)
-        result["extended"] = {"reason": f"{have} {what} < {MIN_SAMPLE[what]}"}
-        break
+    short = {what: _length_for(result, what, duration, ctx.config.warmup)
+             for what in sorted(needs) if sample_short(result, what)}
+    if not short:
+        return
+    hopeless = {what for what, length in short.items()
+                if length is None or length > plan.level_cap_s}
+    sizes.stuck |= {(*key, what) for what in hopeless}
+    possible = [length for what, length in short.items() if what not in hopeless]
+    already = key in sizes.durations  # extended once: no second try
+    if hopeless or already:
+        why = f"more than the {plan.level_cap_s:g} s cap" if hopeless else "no second try"
+        ctx.progress.warn(f"{exp.id} · {role}: too few {' and '.join(short)} in {duration:g} s "
+                          f"({why}): the repetition does not count for figures resting on "
+                          f"{' and '.join(sorted(hopeless) or short)}")
+    if not possible or already:
+        sizes.durations.setdefault(key, duration)
+        return
+    sizes.durations[key] = longer = round(max(possible), 1)
+    ctx.progress.info(f"{exp.id} · {role}: too few {' and '.join(short)}; run again for "
+                      f"{longer:g} s (and so from now on)")
+    ctx.doc["results"].remove(result)
+    ctx.progress.extend(1)
+    again = _level(ctx, subject, arm, exp, rep, role, longer)
+    again["extended"] = {"from_s": duration, "reason": ", ".join(
+        f"{_count(result, what)} {what} < {MIN_SAMPLE[what]}" for what in short)}
+
+
+def _count(result: Result, what: str) -> int:
+    return (result.get({"uploads": "latency_ms", "probes": "bystander_ms"}[what]) or {}
+            ).get("count") or 0
+
+
+def _length_for(result: Result, what: str, duration: float, warmup: float) -> float | None:
+    """The level duration that the rate this level showed needs for the minimum sample (with
+    a margin), or None when it showed nothing to scale from."""
+    have = _count(result, what)
+    rate = have / max(duration - warmup, 1e-3)
+    if what == "uploads":  # a closed loop of long uploads starts few in a short window
+        rate = max(rate, (result.get("throughput") or {}).get("rps") or 0.0)
+    if have == 0 or rate <= 0:
+        return None
+    return warmup + MIN_SAMPLE[what] / rate * EXTEND_MARGIN
 
 
 def _claims_of(exp: Experiment, claim_list: list[Claim]) -> list[Claim]:
