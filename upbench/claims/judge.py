@@ -86,6 +86,10 @@ def judge(claim: Claim, doc: dict) -> Verdict:
     if seq["side"]:
         value = "holds" if seq["side"] == claim.holds_if else "does not hold"
     reason = seq["reason"]
+    uncounted = sum(1 for row in rows if (row.get("note") or "").startswith("too few"))
+    if uncounted and not seq["side"]:
+        reason += (f"; {uncounted} repetition{'s' if uncounted != 1 else ''} did not count "
+                   "(too few uploads or probes in a level)")
     saturated = _saturated(claim, verdict["conditions"])
     if failed:
         value, reason = "inconclusive", (f"repetition {failed[0]} gave no figure ({failed[1]}): "

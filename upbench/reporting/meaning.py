@@ -35,8 +35,8 @@ def synthesis(doc: dict) -> dict | None:
 
 
 def machine(doc: dict, judged: list[dict]) -> str:
-    """'Measured on 2 CPUs shared by the load generator and the servers; 4 of 15 verdicts rest
-    on saturated arms (inconclusive for it).'"""
+    """'Measured on 2 CPUs shared by the load generator and the servers; 9 of 60 levels ran
+    with a side saturated, and 4 of 15 judged claims rest on such arms (...).'"""
     env, pin = doc.get("environment") or {}, doc.get("pinning") or {}
     cpus = len(env.get("cpu_affinity") or []) or env.get("cpus")
     if pin.get("target"):
@@ -44,14 +44,16 @@ def machine(doc: dict, judged: list[dict]) -> str:
                  f"{len(pin['client'])} others (pinned apart)")
     else:
         where = f"{cpus} CPUs shared by the load generator and the servers"
-    saturated = [v for v in judged if any((c or {}).get("saturated")
-                                          for c in (v.get("conditions") or {}).values())]
-    tail = ""
-    if saturated:
-        tail = (f"; {len(saturated)} of {len(judged)} judged claims rest on arms where a side "
-                "was saturated (a verdict not about saturation is then inconclusive)")
-    elif not any(v.get("conditions") for v in judged):
-        tail = "; CPU conditions were not recorded in this run"
+    levels = [r["conditions"] for r in doc.get("results") or [] if r.get("conditions")]
+    if not levels:
+        return f"Measured on {where}; CPU conditions were not recorded in this run."
+    hot = sum(bool(c.get("saturated")) for c in levels)
+    tail = f"; {hot} of {len(levels)} levels ran with a side saturated"
+    resting = [v for v in judged if any((c or {}).get("saturated")
+                                        for c in (v.get("conditions") or {}).values())]
+    if resting:
+        tail += (f", and {len(resting)} of {len(judged)} judged claims rest on such arms (a "
+                 "verdict not about saturation is then inconclusive)")
     return f"Measured on {where}{tail}."
 
 

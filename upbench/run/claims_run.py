@@ -65,15 +65,33 @@ def run(plan: ClaimsPlan, config: RunConfig, argv: list[str],
         needed = {arm.target for e in exps for arm in e.arms.values()}
         if any(e is experiments.SURVEY for e in exps):
             needed |= set(targets)
+        clock = {"work": work, "began": time.monotonic()}
         with ExitStack() as stack:
             subjects = _start(ctx, stack, [targets[n] for n in sorted(needed)], work)
+            clock["started"] = time.monotonic()
             if any(e is experiments.SURVEY for e in exps):
                 _survey(ctx, subjects, work)
-            _repeat(ctx, plan, [e for e in exps if e is not experiments.SURVEY], claim_list,
-                    subjects)
+            clock["surveyed"] = time.monotonic()
+            clock |= _repeat(ctx, plan, [e for e in exps if e is not experiments.SURVEY],
+                             claim_list, subjects)
+        doc["claims_run"].setdefault("phases", []).append(_spent(clock))
+        ctx.progress.info(f"phase {number}/{len(phases)} took {_spent(clock)['total_s']:.0f} s")
         ctx.save()
     finish(ctx)
     return out
+
+
+def _spent(clock: dict) -> dict:
+    """Where a phase's time went (results.json -> claims_run.phases): starting its targets, the
+    survey, the minimum repetitions, the extra ones; and how many repetitions ran."""
+    ended = clock.get("ended", clock["surveyed"])
+    minimum = clock.get("minimum_done", ended)
+    return {"work": clock["work"], "start_s": round(clock["started"] - clock["began"], 1),
+            "survey_s": round(clock["surveyed"] - clock["started"], 1),
+            "minimum_s": round(minimum - clock["surveyed"], 1),
+            "extra_s": round(ended - minimum, 1),
+            "total_s": round(time.monotonic() - clock["began"], 1),
+            "repetitions": clock.get("repetitions", 0)}
 
 
 def _phases(claim_list: list[Claim], survey: bool) -> dict[str, list[Experiment]]:
@@ -125,25 +143,28 @@ def _survey(ctx: Run, subjects: dict[str, Subject], work: str) -> None:
 
 
 def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list[Claim],
-            subjects: dict[str, Subject]) -> None:
+            subjects: dict[str, Subject]) -> dict:
     """The minimum repetitions of every arm, then — within the phase's own budget — more
     repetitions of the arms of the claims that want them (`judge.wants_more`: each claim on
-    its own state), up to the cap."""
+    its own state), up to the cap. Returns when the minimum ended, when it all ended, and how
+    many repetitions ran."""
     sizes = _Lengths()
-    extra_began = None
+    clock = {"repetitions": 0}
     for rep in range(1, plan.max_repetitions + 1):
+        clock["ended"] = time.monotonic()
         if rep > plan.min_repetitions:
-            extra_began = extra_began or time.monotonic()
-            if time.monotonic() - extra_began > plan.phase_budget_s:
+            began = clock.setdefault("minimum_done", time.monotonic())
+            if time.monotonic() - began > plan.phase_budget_s:
                 left = ", ".join(_open(ctx, exps, claim_list, sizes.stuck))
                 ctx.progress.warn(f"phase budget ({plan.phase_budget_s:.0f} s of extra "
                                   f"repetitions) spent: {left} stay undecided")
-                return
+                return clock
         needed = {e.id: _roles_to_repeat(ctx, e, claim_list, rep <= plan.min_repetitions,
                                          sizes.stuck) for e in exps}
         active = [e for e in exps if needed[e.id]]
         if not active:
-            return
+            return clock
+        clock["repetitions"] = rep
         if rep > plan.min_repetitions:
             ctx.progress.extend(sum(len(roles) for roles in needed.values()))
             ctx.progress.info(f"repetition {rep} for "
@@ -162,6 +183,8 @@ def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list
                     v = judge(claim, ctx.doc)
                     ctx.progress.info(f"claim {claim.id} after {rep}: {v['verdict']} — "
                                       f"{v['evidence']}")
+    clock["ended"] = time.monotonic()
+    return clock
 
 
 @dataclasses.dataclass
