@@ -25,8 +25,9 @@ from upbench.run import claims_run
 
 HOARDER = Target(name="hoarder", seeds=(), summary="buffers the whole body, then saves it",
                  app="tests.apps.hoarder:app")
-# as the default run decides: 3 repetitions, more (up to 5) only while a claim is undecided
-PLAN = ClaimsPlan(min_repetitions=3, max_repetitions=5, duration=1.2, warmup=0.3, survey=False)
+# as the default run decides: 3 repetitions, more (up to 8 here) only while a claim is
+# undecided by the stopping rule (a claim far from its threshold stops at the 3rd)
+PLAN = ClaimsPlan(min_repetitions=3, max_repetitions=8, duration=1.2, warmup=0.3, survey=False)
 
 
 def claim_on(claim_id: str, exp_id: str, arms: dict[str, Arm]):
@@ -59,6 +60,7 @@ def run_claims(tmp_path, claims) -> dict[str, dict]:
     return judged
 
 
+@pytest.mark.slow
 def test_memory_claim_tells_a_hoarding_server_from_a_streaming_one(tmp_path):
     def arms(name):
         # the default run's sizes: 16 -> 64 MB in flight, well above RSS noise of a few MB
@@ -73,6 +75,7 @@ def test_memory_claim_tells_a_hoarding_server_from_a_streaming_one(tmp_path):
     assert v["memory-stream"]["verdict"] == "holds", v["memory-stream"]["evidence"]
 
 
+@pytest.mark.slow
 def test_concurrency_claim_passes_a_server_that_overlaps_waits_and_fails_flask_async(tmp_path):
     def arms(name):
         return {"sync": Arm("flask-sync", size=64_000, users=8),

@@ -77,8 +77,9 @@ def judge(claim: Claim, doc: dict) -> Verdict:
     if seq["interval"]:
         verdict["effect"]["interval"] = [_round(x) for x in seq["interval"]]
         verdict["effect"]["confidence"] = _round(seq["confidence"])
-    verdict["sequential"] = {"looks": seq["looks"], "used": seq["used"],
-                             "stopped": "failed" if failed else seq["stopped"],
+    verdict["sequential"] = {"looks": seq["looks"], "used": seq["used"],  # stopped: decided,
+                             "stopped": "failed" if failed else seq["stopped"],  # cap, open,
+                             # failed, saturated
                              "confidence": _round(seq["confidence"]),
                              "max_repetitions": stats.MAX_REPETITIONS}
     verdict["conditions"] = _conditions(claim, walk["levels"])
@@ -98,6 +99,8 @@ def judge(claim: Claim, doc: dict) -> Verdict:
         would = f"it would {'not ' if value == 'does not hold' else ''}hold; " \
             if value != "inconclusive" else ""
         value, reason = "inconclusive", f"{would}{saturated}: the figures measure the machine"
+        if verdict["sequential"]["stopped"] == "open":  # more of the same cannot decide it
+            verdict["sequential"]["stopped"] = "saturated"
     out = {**verdict, "verdict": value,
            "holds": {"holds": True, "does not hold": False}.get(value),
            "evidence": _evidence(claim, verdict["effect"], seq, reason)}
@@ -106,10 +109,9 @@ def judge(claim: Claim, doc: dict) -> Verdict:
 
 def wants_more(v: Verdict) -> bool:
     """Could another repetition decide this claim? Only its own state counts: undecided by the
-    stopping rule, below the cap, no failed repetition, no saturated arm."""
-    seq = v.get("sequential") or {}
-    return v.get("verdict") == "inconclusive" and seq.get("stopped") == "open" and not any(
-        (c or {}).get("saturated") for c in (v.get("conditions") or {}).values())
+    stopping rule, below the cap, no failed repetition, no saturated arm it rests on."""
+    return v.get("verdict") == "inconclusive" and \
+        (v.get("sequential") or {}).get("stopped") == "open"
 
 
 def meaning(claim: Claim, v: Verdict) -> str | None:
