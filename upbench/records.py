@@ -7,7 +7,7 @@ reads the stored JSON back without a conversion step. Fields are those of DESIGN
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 
 class Distribution(TypedDict):
@@ -63,6 +63,8 @@ class Result(TypedDict, total=False):
     integrity: Integrity
     level_error: str | None                # the level itself failed (e.g. storage backend)
     notes: list[str]
+    conditions: dict   # CPU of server / generator / machine against their CPUs, saturated
+    extended: dict     # a claims-run level run again longer: {from_s, reason}
 
 
 class Effect(TypedDict):
@@ -87,3 +89,9 @@ class Verdict(TypedDict):
     effect: Effect
     repetitions: list[dict]
     evidence: str
+    # added (absent from results written before them): the stopping rule's record, each
+    # arm's mean conditions, whether the claim is about saturation, the synthesis sentence
+    sequential: NotRequired[dict]
+    conditions: NotRequired[dict | None]
+    about_saturation: NotRequired[bool]
+    meaning: NotRequired[str | None]
