@@ -77,16 +77,11 @@ def judge(claim: Claim, doc: dict) -> Verdict:
     if seq["interval"]:
         verdict["effect"]["interval"] = [_round(x) for x in seq["interval"]]
         verdict["effect"]["confidence"] = _round(seq["confidence"])
-    verdict["sequential"] = {"looks": seq["looks"], "used": seq["used"],  # stopped: decided,
-                             "stopped": "failed" if failed else seq["stopped"],  # cap, open,
-                             # failed, saturated
-                             "confidence": _round(seq["confidence"]),
-                             "max_repetitions": stats.MAX_REPETITIONS}
     verdict["conditions"] = _conditions(claim, walk["levels"])
     value = "inconclusive"
     if seq["side"]:
         value = "holds" if seq["side"] == claim.holds_if else "does not hold"
-    reason = seq["reason"]
+    reason, stopped = seq["reason"], "failed" if failed else seq["stopped"]
     uncounted = sum(1 for row in rows if (row.get("note") or "").startswith("too few"))
     if uncounted and not seq["side"]:
         reason += (f"; {uncounted} repetition{'s' if uncounted != 1 else ''} did not count "
@@ -99,8 +94,11 @@ def judge(claim: Claim, doc: dict) -> Verdict:
         would = f"it would {'not ' if value == 'does not hold' else ''}hold; " \
             if value != "inconclusive" else ""
         value, reason = "inconclusive", f"{would}{saturated}: the figures measure the machine"
-        if verdict["sequential"]["stopped"] == "open":  # more of the same cannot decide it
-            verdict["sequential"]["stopped"] = "saturated"
+        stopped = "saturated" if stopped == "open" else stopped  # more cannot decide it
+    # stopped: decided | cap (14 repetitions) | open | failed | saturated
+    verdict["sequential"] = {"looks": seq["looks"], "used": seq["used"], "stopped": stopped,
+                             "confidence": _round(seq["confidence"]),
+                             "max_repetitions": stats.MAX_REPETITIONS}
     out = {**verdict, "verdict": value,
            "holds": {"holds": True, "does not hold": False}.get(value),
            "evidence": _evidence(claim, verdict["effect"], seq, reason)}
