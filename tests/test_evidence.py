@@ -168,20 +168,21 @@ class _Progress:
 def test_a_level_too_small_is_run_again_longer_within_the_cap(monkeypatch):
     """The claims run's side of the minimum sample, with levels faked at known rates: 12
     uploads in a 2 s level (1.6 s measured: 7.5/s) is run again for 0.4 + 30 / 7.5 x 1.25 =
-    5.4 s, and later repetitions start there; 1 upload (1/s) would need 38 s, over the cap:
-    kept, not counted, its claim stops asking."""
+    5.4 s, and later repetitions start there; when the rate then drops to 4/s, 20 uploads in
+    5.4 s: again, for 0.4 + 30 / 4 x 1.25 = 9.8 s. 1 upload (1/s) would need 38 s, over the
+    15 s cap: kept, not counted, its claim stops asking."""
     from types import SimpleNamespace
 
     from upbench.config import ClaimsPlan
     from upbench.run import claims_run
 
-    rate = {"sync": 7.5, "thread": 1.0}
+    rate = {("sync", 1): 7.5, ("sync", 2): 4.0, ("thread", 1): 1.0, ("thread", 2): 1.0}
     ran = []
 
     def level(ctx, subject, arm, exp, rep, role, duration=None):
-        n = int(rate[role] * (duration - 0.4))
+        n = int(rate[role, rep] * (duration - 0.4))
         r = {"arm": role, "repetition": rep, "latency_ms": {"count": n},
-             "throughput": {"rps": rate[role]}}
+             "throughput": {"rps": rate[role, rep]}}
         ran.append((role, rep, duration))
         ctx.doc["results"].append(r)
         return r
@@ -194,7 +195,7 @@ def test_a_level_too_small_is_run_again_longer_within_the_cap(monkeypatch):
         for role in ("sync", "thread"):
             claims_run._sampled_level(ctx, plan, None, exp, role, rep, {"uploads"}, sizes)
     assert ran == [("sync", 1, 2.0), ("sync", 1, 5.4), ("thread", 1, 2.0), ("sync", 2, 5.4),
-                   ("thread", 2, 2.0)]
+                   ("sync", 2, 9.8), ("thread", 2, 2.0)]
     kept = [(r["arm"], r["repetition"], r["latency_ms"]["count"]) for r in ctx.doc["results"]]
     assert kept == [("sync", 1, 37), ("thread", 1, 1), ("sync", 2, 37), ("thread", 2, 1)]
     assert ctx.doc["results"][0]["extended"] == {"from_s": 2.0, "reason": "12 uploads < 30"}

@@ -189,8 +189,8 @@ def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list
 
 @dataclasses.dataclass
 class _Lengths:
-    """Per (experiment, role): the level duration decided on the way (extended once), and the
-    arms whose levels stay too small even so (their claims stop asking for repetitions)."""
+    """Per (experiment, role): the level duration decided on the way, and the arms whose levels
+    would need more than the cap (their claims stop asking for repetitions)."""
     durations: dict[tuple[str, str], float] = dataclasses.field(default_factory=dict)
     stuck: set[tuple[str, str, str]] = dataclasses.field(default_factory=set)  # + "uploads"...
 
@@ -228,10 +228,11 @@ def _needs(exp: Experiment, role: str, claim_list: list[Claim]) -> set[str]:
 def _sampled_level(ctx: Run, plan: ClaimsPlan, subject: Subject, exp: Experiment, role: str,
                    rep: int, needs: set[str], sizes: _Lengths) -> None:
     """One arm's level, long enough for its claims' minimum sample: a level that came out too
-    small is run again once, longer (as long as the rate it showed needs, within the level
-    cap), and later repetitions of the arm start at that length. What would need more than the
-    cap is kept as it is: the repetition does not count for the figures resting on it (the
-    verdict says so), and their claims stop asking for repetitions."""
+    small is run again, longer (as long as the rate it showed needs, at least 1.5 times as
+    long, within the level cap), and later repetitions of the arm start at that length. What
+    would need more than the cap is kept as it is: the repetition does not count for the
+    figures resting on it (the verdict says so), and their claims stop asking for
+    repetitions."""
     arm = exp.arms[role]
     key = (exp.id, role)
     duration = sizes.durations.get(key, arm.duration or ctx.config.duration)
@@ -240,18 +241,18 @@ def _sampled_level(ctx: Run, plan: ClaimsPlan, subject: Subject, exp: Experiment
              for what in sorted(needs) if sample_short(result, what)}
     if not short:
         return
+    cap = plan.level_cap_s
     hopeless = {what for what, length in short.items()
-                if length is None or length > plan.level_cap_s}
+                if length is None or length > cap or duration >= cap}
     sizes.stuck |= {(*key, what) for what in hopeless}
-    possible = [length for what, length in short.items() if what not in hopeless]
-    already = key in sizes.durations  # extended once: no second try
-    if hopeless or already:
-        why = f"more than the {plan.level_cap_s:g} s cap" if hopeless else "no second try"
+    # at least half as long again (the rate of one short level is a rough guide), within the cap
+    possible = [min(max(length, duration * 1.5), cap) for what, length in short.items()
+                if what not in hopeless]
+    if hopeless:
         ctx.progress.warn(f"{exp.id} · {role}: too few {' and '.join(short)} in {duration:g} s "
-                          f"({why}): the repetition does not count for figures resting on "
-                          f"{' and '.join(sorted(hopeless) or short)}")
-    if not possible or already:
-        sizes.durations.setdefault(key, duration)
+                          f"(it needs more than the {cap:g} s cap): the repetition does not "
+                          f"count for figures resting on {' and '.join(sorted(hopeless))}")
+    if not possible:
         return
     sizes.durations[key] = longer = round(max(possible), 1)
     ctx.progress.info(f"{exp.id} · {role}: too few {' and '.join(short)}; run again for "
