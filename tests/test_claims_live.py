@@ -26,8 +26,10 @@ from upbench.run import claims_run
 HOARDER = Target(name="hoarder", seeds=(), summary="buffers the whole body, then saves it",
                  app="tests.apps.hoarder:app")
 # as the default run decides: 3 repetitions, more (up to 8 here) only while a claim is
-# undecided by the stopping rule (a claim far from its threshold stops at the 3rd)
-PLAN = ClaimsPlan(min_repetitions=3, max_repetitions=8, duration=1.2, warmup=0.3, survey=False)
+# undecided by the stopping rule (a claim far from its threshold stops at the 3rd). Locust
+# spawns the users over 1 s: the warm-up covers it, so a rate is that of all 8 users
+PLAN = ClaimsPlan(min_repetitions=3, max_repetitions=8, duration=2.2, warmup=1.0,
+                  phase_budget_s=90.0, survey=False)
 
 
 def claim_on(claim_id: str, exp_id: str, arms: dict[str, Arm]):
