@@ -179,7 +179,7 @@ def test_a_level_too_small_is_run_again_longer_within_the_cap(monkeypatch):
     rate = {("sync", 1): 7.5, ("sync", 2): 4.0, ("thread", 1): 1.0, ("thread", 2): 1.0}
     ran = []
 
-    def level(ctx, subject, arm, exp, rep, role, duration=None):
+    def level(ctx, plan, subject, arm, exp, rep, role, duration=None):
         n = int(rate[role, rep] * (duration - 0.4))
         r = {"arm": role, "repetition": rep, "latency_ms": {"count": n},
              "throughput": {"rps": rate[role, rep]}}
@@ -188,9 +188,9 @@ def test_a_level_too_small_is_run_again_longer_within_the_cap(monkeypatch):
         return r
 
     monkeypatch.setattr(claims_run, "_level", level)
-    ctx = SimpleNamespace(doc={"results": []}, progress=_Progress(),
-                          config=SimpleNamespace(warmup=0.4, duration=2.0))
-    plan, sizes, exp = ClaimsPlan(), claims_run._Lengths(), FASTER.experiment
+    ctx = SimpleNamespace(doc={"results": []}, progress=_Progress())
+    plan, sizes, exp = ClaimsPlan(warmup=0.4, duration=2.0), claims_run._Lengths(), \
+        FASTER.experiment
     for rep in (1, 2):
         for role in ("sync", "thread"):
             claims_run._sampled_level(ctx, plan, None, exp, role, rep, {"uploads"}, sizes)

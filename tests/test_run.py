@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from upbench.records import Result, Verdict, undeclared
+
 REPO = Path(__file__).resolve().parent.parent
 DIST = {"p50", "p90", "p95", "p99", "p999", "max", "mean"}
 
@@ -65,6 +67,7 @@ def test_results_json_follows_the_schema(run_dir):
         assert c["shared"] == (doc["pinning"]["target"] is None)
         assert c["machine_cpu_pct"] is not None or not c["shared"]
         assert c["saturated"] == bool(c["saturated_by"])
+        assert not undeclared(r, Result)  # every field written is declared in records.py
         integ = r["integrity"]
         assert integ["acknowledged"] >= r["requests"] - r["failures"]
         assert integ["lost"] == 0 and integ["corrupt"] == 0
@@ -76,6 +79,7 @@ def test_results_json_follows_the_schema(run_dir):
 
     assert {v["seed"] for v in doc["verdicts"]} and all(
         {"claim", "seed", "holds", "evidence"} <= v.keys() for v in doc["verdicts"])
+    assert not [k for v in doc["verdicts"] for k in undeclared(v, Verdict)]
     samples = list((run_dir / "samples").rglob("samples-*.csv"))
     assert len(samples) == len(doc["results"])
 

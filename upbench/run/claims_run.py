@@ -19,44 +19,43 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from loadtests.catalog import SCENARIOS
 from targets.spec import Target
 from upbench import registry
 from upbench.claims import experiments, select
 from upbench.claims.judge import MIN_SAMPLE, judge, sample_short, wants_more
 from upbench.claims.model import Arm, Claim, Experiment
-from upbench.config import ClaimsPlan, LoadLevel, RunConfig
-from upbench.lifecycle import pinning
-from upbench.lifecycle.processes import StartError
-from upbench.lifecycle.server import ServerOptions, serve
-from upbench.paths import reports_dir
+from upbench.config import PIN, ClaimsPlan
+from upbench.lifecycle.server import ServerOptions
 from upbench.progress import Progress
 from upbench.records import Result
-from upbench.reporting import results
-from upbench.run.sweep import Run, Subject, finish, run_level
-from upbench.run.verify import Endpoint, verify
+from upbench.run.context import RunContext
+from upbench.run.level import Level, run_level
+from upbench.run.start import start_verified
+from upbench.run.subject import Subject
 
 SURVEY_LEVEL = (1_000_000, 8)  # size, users: every target once, for the summary and plots
+LEVEL_OVERHEAD_S = 1  # per level beyond its duration, in the time-left estimate
+LOCUST_PROCESSES = 1  # per level (Level's default): what CPU pinning plans for
+
 EXTEND_MARGIN = 1.25  # a level run again aims past its minimum sample: rates vary between runs
 
 
-def run(plan: ClaimsPlan, config: RunConfig, argv: list[str],
-        targets: dict[str, Target] | None = None,
-        claim_list: list[Claim] | None = None) -> Path:
-    """`targets` and `claim_list` replace the registry's (the tests' known-truth servers)."""
+
+def run_claims(plan: ClaimsPlan, argv: list[str], targets: dict[str, Target] | None = None,
+               claim_list: list[Claim] | None = None) -> Path:
+    """`targets` and `claim_list` replace the registry's (the tests' known-truth servers).
+    Returns the run's folder (results.json, index.html, samples)."""
     claim_list = claim_list if claim_list is not None else select(",".join(plan.claims))
     targets = targets or registry.discover()
-    run_id = results.new_run_id()
-    out = config.out or reports_dir() / run_id
-    out.mkdir(parents=True, exist_ok=True)
-    doc = results.skeleton(run_id, ["python", "bench.py", *argv], config.as_dict())
-    doc["claims_run"] = plan.as_dict() | {"claims": [c.id for c in claim_list]}
-    cpus = pinning.plan(config.pin, config.processes)
-    doc["pinning"] = cpus.as_dict()
-    phases = _phases(claim_list, plan.survey and not plan.claims)
+    survey = plan.survey and not plan.claims
+    phases = _phases(claim_list, survey)
     estimate = sum(len(e.arms) for exps in phases.values() for e in exps) * plan.min_repetitions
-    estimate += len(targets) if plan.survey and not plan.claims else 0
-    ctx = Run(config, out, doc, Progress(estimate, plan.duration + 1, config.quiet), cpus)
+    estimate += len(targets) if survey else 0
+    arm_targets = tuple(sorted({a.target for c in claim_list for a in c.experiment.arms.values()}))
+    ctx = RunContext.open(argv, plan.config_record(arm_targets), plan.out, PIN,
+                          LOCUST_PROCESSES,
+                          Progress(estimate, plan.duration + LEVEL_OVERHEAD_S, plan.quiet))
+    ctx.doc["claims_run"] = plan.as_dict() | {"claims": [c.id for c in claim_list]}
     for number, (work, exps) in enumerate(phases.items(), start=1):
         ctx.progress.info(
             f"phase {number}/{len(phases)} (work {work}): "
@@ -67,18 +66,18 @@ def run(plan: ClaimsPlan, config: RunConfig, argv: list[str],
             needed |= set(targets)
         clock = {"work": work, "began": time.monotonic()}
         with ExitStack() as stack:
-            subjects = _start(ctx, stack, [targets[n] for n in sorted(needed)], work)
+            subjects = _start(ctx, stack, plan, [targets[n] for n in sorted(needed)], work)
             clock["started"] = time.monotonic()
             if any(e is experiments.SURVEY for e in exps):
-                _survey(ctx, subjects, work)
+                _survey(ctx, plan, subjects, work)
             clock["surveyed"] = time.monotonic()
             clock |= _repeat(ctx, plan, [e for e in exps if e is not experiments.SURVEY],
                              claim_list, subjects)
-        doc["claims_run"].setdefault("phases", []).append(_spent(clock))
+        ctx.doc["claims_run"].setdefault("phases", []).append(_spent(clock))
         ctx.progress.info(f"phase {number}/{len(phases)} took {_spent(clock)['total_s']:.0f} s")
         ctx.save()
-    finish(ctx)
-    return out
+    ctx.finish(claim_list)
+    return ctx.out
 
 
 def _spent(clock: dict) -> dict:
@@ -109,40 +108,27 @@ def _phases(claim_list: list[Claim], survey: bool) -> dict[str, list[Experiment]
     return phases
 
 
-def _start(ctx: Run, stack: ExitStack, targets: list[Target], work: str) -> dict[str, Subject]:
+def _start(ctx: RunContext, stack: ExitStack, plan: ClaimsPlan, targets: list[Target],
+           work: str) -> dict[str, Subject]:
     """Start and verify every target of a phase; those that fail are left out (and reported)."""
     subjects = {}
     for target in targets:
-        options = ServerOptions(workers=ctx.config.workers, work=work, cpus=ctx.cpus.target,
-                                max_upload=ctx.config.max_upload)
-        ctx.progress.info(f"{target.name}: starting (work {work})")
-        try:
-            running = stack.enter_context(serve(target, options, ctx.out / "logs"))
-        except StartError as exc:
-            ctx.progress.warn(f"{target.name}: did not start: {str(exc).splitlines()[0]}")
-            ctx.doc["verify"].append({"target": target.name, "ok": False, "work": work,
-                                      "checks": [{"name": "start", "ok": False,
-                                                  "detail": str(exc)}]})
-            continue
-        check = verify(target.name, Endpoint.of(running)) | {"work": work}
-        ctx.doc["verify"].append(check)
-        if not check["ok"]:
-            failed = [c["name"] for c in check["checks"] if not c["ok"]]
-            ctx.progress.warn(f"{target.name}: verify failed ({', '.join(failed)}); skipped")
-            continue
-        running.storage.clean()
-        subjects[target.name] = Subject.of(running, options)
+        options = ServerOptions(workers=plan.workers, work=work, cpus=ctx.cpus.target)
+        subject, check = start_verified(stack, target, options, ctx.out / "logs", ctx.progress)
+        ctx.verified(check | {"work": work})
+        if subject is not None:
+            subjects[target.name] = subject
     return subjects
 
 
-def _survey(ctx: Run, subjects: dict[str, Subject], work: str) -> None:
+def _survey(ctx: RunContext, plan: ClaimsPlan, subjects: dict[str, Subject], work: str) -> None:
     size, users = SURVEY_LEVEL
     survey = dataclasses.replace(experiments.SURVEY, work=work)
     for name, subject in subjects.items():
-        _level(ctx, subject, Arm(name, size=size, users=users), survey, 1, name)
+        _level(ctx, plan, subject, Arm(name, size=size, users=users), survey, 1, name)
 
 
-def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list[Claim],
+def _repeat(ctx: RunContext, plan: ClaimsPlan, exps: list[Experiment], claim_list: list[Claim],
             subjects: dict[str, Subject]) -> dict:
     """The minimum repetitions of every arm, then — within the phase's own budget — more
     repetitions of the arms of the claims that want them (`judge.wants_more`: each claim on
@@ -195,20 +181,20 @@ class _Lengths:
     stuck: set[tuple[str, str, str]] = dataclasses.field(default_factory=set)  # + "uploads"...
 
 
-def _open(ctx: Run, exps: list[Experiment], claim_list: list[Claim],
+def _open(ctx: RunContext, exps: list[Experiment], claim_list: list[Claim],
           stuck: set[tuple[str, str, str]]) -> list[str]:
     """The claims another repetition could decide."""
     return [c.id for e in exps for c in _claims_of(e, claim_list) if _wants(ctx, e, c, stuck)]
 
 
-def _wants(ctx: Run, exp: Experiment, claim: Claim, stuck: set[tuple[str, str, str]]) -> bool:
+def _wants(ctx: RunContext, exp: Experiment, claim: Claim, stuck: set[tuple[str, str, str]]) -> bool:
     """The claim's own state asks for more, and none of its arms stays too small to count."""
     return wants_more(judge(claim, ctx.doc)) and not any(
         (exp.id, role, what) in stuck
         for role, what in getattr(claim.measure, "samples", {}).items())
 
 
-def _roles_to_repeat(ctx: Run, exp: Experiment, claim_list: list[Claim], minimum: bool,
+def _roles_to_repeat(ctx: RunContext, exp: Experiment, claim_list: list[Claim], minimum: bool,
                      stuck: set[tuple[str, str, str]]) -> set[str]:
     """Every arm within the minimum repetitions; after it, only the arms of the claims whose
     own verdict another repetition could decide (never a sibling's state) — not a claim
@@ -225,8 +211,8 @@ def _needs(exp: Experiment, role: str, claim_list: list[Claim]) -> set[str]:
             for r, what in getattr(c.measure, "samples", {}).items() if r == role}
 
 
-def _sampled_level(ctx: Run, plan: ClaimsPlan, subject: Subject, exp: Experiment, role: str,
-                   rep: int, needs: set[str], sizes: _Lengths) -> None:
+def _sampled_level(ctx: RunContext, plan: ClaimsPlan, subject: Subject, exp: Experiment,
+                   role: str, rep: int, needs: set[str], sizes: _Lengths) -> None:
     """One arm's level, long enough for its claims' minimum sample: a level that came out too
     small is run again, longer (as long as the rate it showed needs, at least 1.5 times as
     long, within the level cap), and later repetitions of the arm start at that length. What
@@ -235,9 +221,9 @@ def _sampled_level(ctx: Run, plan: ClaimsPlan, subject: Subject, exp: Experiment
     repetitions."""
     arm = exp.arms[role]
     key = (exp.id, role)
-    duration = sizes.durations.get(key, arm.duration or ctx.config.duration)
-    result = _level(ctx, subject, arm, exp, rep, role, duration)
-    short = {what: _length_for(result, what, duration, ctx.config.warmup)
+    duration = sizes.durations.get(key, arm.duration or plan.duration)
+    result = _level(ctx, plan, subject, arm, exp, rep, role, duration)
+    short = {what: _length_for(result, what, duration, plan.warmup)
              for what in sorted(needs) if sample_short(result, what)}
     if not short:
         return
@@ -259,7 +245,7 @@ def _sampled_level(ctx: Run, plan: ClaimsPlan, subject: Subject, exp: Experiment
                       f"{longer:g} s (and so from now on)")
     ctx.doc["results"].remove(result)
     ctx.progress.extend(1)
-    again = _level(ctx, subject, arm, exp, rep, role, longer)
+    again = _level(ctx, plan, subject, arm, exp, rep, role, longer)
     again["extended"] = {"from_s": duration, "reason": ", ".join(
         f"{_count(result, what)} {what} < {MIN_SAMPLE[what]}" for what in short)}
 
@@ -285,20 +271,13 @@ def _claims_of(exp: Experiment, claim_list: list[Claim]) -> list[Claim]:
     return [c for c in claim_list if c.experiment.id == exp.id]
 
 
-def _level(ctx: Run, subject: Subject, arm: Arm, exp: Experiment, rep: int, role: str,
-           duration: float | None = None) -> Result:
-    config = dataclasses.replace(
-        ctx.config, work=exp.work, duration=duration or arm.duration or ctx.config.duration,
-        bandwidth=arm.bandwidth or ctx.config.bandwidth,
-        chunk_size=arm.chunk_size or ctx.config.chunk_size,
-        drop_rate=ctx.config.drop_rate if arm.drop_rate is None else arm.drop_rate,
-        retry_delays=arm.retry_delays or ctx.config.retry_delays)
-    scenario = SCENARIOS[arm.scenario]
+def _level(ctx: RunContext, plan: ClaimsPlan, subject: Subject, arm: Arm, exp: Experiment,
+           rep: int, role: str, duration: float | None = None) -> Result:
     if arm.fresh and subject.running is not None:
         subject.running.restart()  # a clean process: no memory kept from an earlier level
     ctx.progress.step(f"{exp.id} · {role} = {arm.describe()} · repetition {rep}")
-    result = run_level(ctx, subject, scenario, arm.size, LoadLevel("closed", users=arm.users),
-                       label=f"{exp.id}-{role}-{rep}-{config.duration:g}s", config=config)
+    label = f"{exp.id}-{role}-{rep}" + (f"-{duration:g}s" if duration else "")
+    result = run_level(ctx, subject, Level.of_arm(arm, plan, exp.work, label, duration))
     result.update(experiment=exp.id, repetition=rep, arm=role)
     ctx.record(result)
     return result
