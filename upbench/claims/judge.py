@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from loadtests import failures
 from upbench import conditions
 from upbench.claims import stats
 from upbench.claims.model import Claim, Experiment
@@ -171,12 +172,14 @@ def _walk(claim: Claim, doc: dict) -> dict:
 
 
 def _broken(r: Result) -> str | None:
-    """Why a level measured nothing: it failed itself, or most of its uploads failed."""
+    """Why a level measured nothing: it failed itself, or too many of its uploads failed
+    (loadtests.failures.too_many_failed: the level's failure warning)."""
     if r.get("level_error"):
         return str(r["level_error"])
     if r.get("requests"):
-        share = r["failures"] / r["requests"]
-        return f"{share:.0%} of its uploads failed" if share > 0.05 else None
+        share = failures.share(r["requests"], r["failures"])
+        return f"{share:.0%} of its uploads failed" if failures.too_many_failed(
+            r["requests"], r["failures"]) else None
     return None if r.get("bystander_ms") else "no uploads and no probes"
 
 

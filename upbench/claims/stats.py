@@ -31,9 +31,9 @@ import statistics
 
 from scipy import stats as sp
 
+from upbench.config import MAX_REPETITIONS, MIN_REPETITIONS
+
 CONFIDENCE = 0.95      # a single interval shown without a decision (e.g. one arm's figures)
-MIN_REPETITIONS = 3    # an interval needs a spread: never decide from fewer
-MAX_REPETITIONS = 14   # the cap: a claim still straddling its threshold here is inconclusive
 FIRST_ALPHA = 0.008    # alpha at the first look (3 repetitions)
 SPEND_A = 0.0177       # alpha(n) = SPEND_A * (n / MAX_REPETITIONS) ** SPEND_RHO after it
 SPEND_RHO = 2.0
