@@ -88,7 +88,7 @@ def _spent(clock: dict) -> dict:
     return {"work": clock["work"], "start_s": round(clock["started"] - clock["began"], 1),
             "survey_s": round(clock["surveyed"] - clock["started"], 1),
             "minimum_s": round(minimum - clock["surveyed"], 1),
-            "extra_s": round(ended - minimum, 1),
+            "extra_s": round(max(ended - minimum, 0.0), 1),
             "total_s": round(time.monotonic() - clock["began"], 1),
             "repetitions": clock.get("repetitions", 0)}
 
