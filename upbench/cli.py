@@ -9,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from loadtests import request as req
@@ -21,7 +22,7 @@ from upbench.lifecycle import processes
 from upbench.lifecycle.processes import StartError
 from upbench.lifecycle.server import ServerOptions, serve
 from upbench.plans import claims_plan_from_args, config_from_args
-from upbench.reporting import compare, html, results
+from upbench.reporting import compare, html, job_summary, junit, results
 from upbench.reporting.terminal import print_summary
 from upbench.verify import Endpoint, verify
 
@@ -44,6 +45,7 @@ def build_parser() -> Parser:
     judge.add_argument("--workers", type=int, default=2, help="server worker processes")
     judge.add_argument("--out", default=None, help="output folder (default reports/<run-id>/)")
     judge.add_argument("--quiet", action="store_true", help="no progress lines (CI)")
+    _ci_flags(judge)
 
     run = sub.add_parser("run", help="benchmark targets over scenarios, sizes and loads")
     run.add_argument("--targets", default="", help="a,b or -c (all but c); default: all")
@@ -70,9 +72,13 @@ def build_parser() -> Parser:
     run.add_argument("--retry-delays", type=_arg(req.parse_delays), default=None,
                      help="tus: seconds to wait before each retry (default 0,1,3,5)")
     run.add_argument("--quick", action="store_true", help="a short smoke plan (~90 s)")
+    run.add_argument("--repeat", type=int, default=1,
+                     help="run every level N times, interleaved across targets, so that "
+                          "`compare` can tell a change from noise")
     _endpoint_flags(run)
     run.add_argument("--out", default=None, help="output folder (default reports/<run-id>/)")
     run.add_argument("--quiet", action="store_true", help="no progress lines (CI)")
+    _ci_flags(run)
 
     verify = sub.add_parser("verify", help="check targets against the HTTP contract")
     verify.add_argument("targets", nargs="*", help="default: all")
@@ -93,6 +99,8 @@ def build_parser() -> Parser:
     compare.add_argument("new")
     compare.add_argument("--fail-on", default="",
                          help="e.g. p95:10%%,mbps:-5%% (exit 1 when crossed)")
+    compare.add_argument("--junit", default=None, metavar="FILE",
+                         help="write JUnit XML: a testcase per --fail-on limit and per claim")
 
     ui = sub.add_parser("ui", help="start a target and Locust's web UI against it")
     ui.add_argument("target")
@@ -138,6 +146,18 @@ def _endpoint_flags(run: argparse.ArgumentParser) -> None:
                      help="skip verify's advisory checks of the endpoint")
 
 
+def _ci_flags(parser: argparse.ArgumentParser) -> None:
+    """What CI systems read from a run (besides the exit code)."""
+    ci = parser.add_argument_group("results for CI")
+    ci.add_argument("--junit", default=None, metavar="FILE",
+                    help="write JUnit XML: a testcase per level, per claim, per target verified")
+    ci.add_argument("--baseline", default=None, metavar="OLD.json",
+                    help="with --junit: a claim's testcase fails when its verdict differs "
+                         "from this results.json's")
+    ci.add_argument("--csv", action="store_true",
+                    help="also write Locust's own CSV files per level (RUN/csv/TARGET/LEVEL_*.csv)")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     processes.install_handlers()
@@ -157,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-CLAIMS_FLAGS = {"--claims", "--quick", "--workers", "--out", "--quiet"}
+CLAIMS_FLAGS = {"--claims", "--quick", "--workers", "--out", "--quiet", "--junit", "--baseline",
+                "--csv"}
 
 
 def _default_command(argv: list[str]) -> str:
@@ -171,20 +192,42 @@ def _default_command(argv: list[str]) -> str:
 
 def cmd_claims(args, argv) -> int:
     plan, config = claims_plan_from_args(args)
+    ci = CiOutputs.from_args(args)
     out = claimrun.run(plan, config, argv)
-    return _finished(out, config)
+    return _finished(out, config, ci)
 
 
 def cmd_run(args, argv) -> int:
     config = config_from_args(args)
-    return _finished(runner.run(config, argv), config)
+    ci = CiOutputs.from_args(args)
+    return _finished(runner.run(config, argv), config, ci)
 
 
-def _finished(out: Path, config) -> int:
+@dataclass(frozen=True)
+class CiOutputs:
+    """--junit and --baseline, checked before any load is generated."""
+    junit: Path | None = None
+    baseline: dict | None = None
+
+    @classmethod
+    def from_args(cls, args) -> CiOutputs:
+        if args.baseline and not args.junit:
+            raise UsageError("--baseline is read for --junit's claim testcases: add --junit FILE")
+        try:
+            baseline = results.load(args.baseline) if args.baseline else None
+        except results.ResultsError as exc:
+            raise UsageError(f"--baseline: {exc}")
+        return cls(_junit_path(args.junit), baseline)
+
+
+def _finished(out: Path, config, ci: CiOutputs = CiOutputs()) -> int:
     print_summary(out / "results.json", quiet=config.quiet)
+    doc = json.loads((out / "results.json").read_text())
+    if ci.junit:
+        junit.write(junit.run_suites(doc, ci.baseline), ci.junit)
+    job_summary.append(job_summary.run_markdown(doc, out))
     print(out)
-    failed = [v["target"] for v in json.loads((out / "results.json").read_text())["verify"]
-              if not v["ok"]]
+    failed = [v["target"] for v in doc["verify"] if not v["ok"]]
     return EXIT_FAILED if failed else EXIT_OK  # the report is written either way
 
 
@@ -249,12 +292,18 @@ def cmd_compare(args, argv) -> int:
         old, new = results.load(args.old), results.load(args.new)
     except (ValueError, results.ResultsError) as exc:
         raise UsageError(str(exc))
+    junit_path = _junit_path(args.junit)
     lines, crossed = compare.compare(old, new, thresholds)
     print("\n".join(lines))
     for line in crossed:
         print(f"THRESHOLD CROSSED  {line}")
     if thresholds:
         print(f"{len(crossed)} threshold(s) crossed" if crossed else "no threshold crossed")
+    if junit_path:  # each limit judged alone, by the same rule: which lines fail it
+        crossed_by = {t: compare.compare(old, new, [t])[1] for t in thresholds}
+        junit.write({"gates": junit.gate_cases(thresholds, crossed_by),
+                     "claims": junit.claim_cases(new, old)}, junit_path, "upbench compare")
+    job_summary.append(job_summary.compare_markdown(args.old, args.new, lines, crossed))
     return EXIT_FAILED if crossed else EXIT_OK
 
 
@@ -296,6 +345,20 @@ def _arg(parse):
             raise argparse.ArgumentTypeError(str(exc))
     convert.__name__ = parse.__name__
     return convert
+
+
+def _junit_path(text: str | None) -> Path | None:
+    """--junit FILE: its folder must exist or be creatable now, not after the run."""
+    if not text:
+        return None
+    path = Path(text).resolve()
+    if path.is_dir():
+        raise UsageError(f"--junit {text}: is a folder; give a file name, e.g. {text}/junit.xml")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--junit {text}: cannot create its folder ({exc.strerror})")
+    return path
 
 
 def _select(spec: str):

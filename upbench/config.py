@@ -59,6 +59,8 @@ class RunConfig:
     url_limit: int | None = None       # the endpoint's upload limit, when --max-upload says
     verify: bool = True                # --no-verify: measure without the advisory checks
     retry_delays: tuple[float, ...] = TUS_RETRY_DELAYS  # tus: waits before each retry
+    locust_csv: bool = False           # --csv: Locust's own CSV files per level, in the run folder
+    repeat: int = 1                    # --repeat N: every level N times, interleaved across targets
 
     def as_dict(self) -> dict:
         """For results.json: the URL's query secrets and the request's secrets masked."""

@@ -41,6 +41,7 @@ class LoadSpec:
     cpus: frozenset[int] | None = None   # pin the generator (upbench.pinning)
     request: RequestSpec = RequestSpec()
     retry_delays: tuple[float, ...] = TUS_RETRY_DELAYS
+    csv_prefix: Path | None = None       # --csv: Locust writes PREFIX_stats.csv etc.
 
 
 def locust_command(spec: LoadSpec) -> list[str]:
@@ -66,6 +67,8 @@ def locust_command(spec: LoadSpec) -> list[str]:
            "--target-name", spec.target_name, "--samples-dir", str(spec.samples_dir)]
     if "?" not in spec.upload_path:
         cmd += ["--upload-path", spec.upload_path]
+    if spec.csv_prefix is not None:
+        cmd += ["--csv", str(spec.csv_prefix)]
     if spec.processes > 1:  # Locust's master/worker mode; its master port stays on loopback
         cmd += ["--processes", str(spec.processes), "--master-bind-host", "127.0.0.1"]
     return cmd + list(scenario.classes)
@@ -87,6 +90,8 @@ class LocustRun:
         spec.samples_dir.mkdir(parents=True, exist_ok=True)
         for old in spec.samples_dir.glob("samples-*.csv"):
             old.unlink()
+        if spec.csv_prefix is not None:
+            spec.csv_prefix.parent.mkdir(parents=True, exist_ok=True)
         self.spec = spec
         self.log = spec.samples_dir / "locust.log"
         self.log.unlink(missing_ok=True)

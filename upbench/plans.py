@@ -74,7 +74,8 @@ def config_from_args(args) -> RunConfig:
             raise ValueError(f"--drop-rate must be in [0, 1), got {args.drop_rate}")
     except ValueError as exc:
         raise UsageError(str(exc))
-    for flag, value in (("--workers", args.workers), ("--processes", args.processes)):
+    for flag, value in (("--workers", args.workers), ("--processes", args.processes),
+                        ("--repeat", args.repeat)):
         if value < 1:
             raise UsageError(f"{flag} must be at least 1")
     url, request, status_url = _endpoint(args, scenarios)
@@ -95,7 +96,7 @@ def config_from_args(args) -> RunConfig:
                      url_limit=max_upload if args.url and args.max_upload else None,
                      verify=not args.no_verify,
                      retry_delays=TUS_RETRY_DELAYS if args.retry_delays is None
-                     else args.retry_delays)
+                     else args.retry_delays, locust_csv=args.csv, repeat=args.repeat)
 
 
 _URL_ONLY = {"--field": "field", "--form": "form", "--header": "header", "--method": "method",
@@ -177,7 +178,8 @@ def claims_plan_from_args(args) -> tuple[ClaimsPlan, RunConfig]:
     plan = ClaimsPlan.quick(ids) if args.quick else ClaimsPlan(ids)
     targets = tuple(sorted({a.target for c in chosen for a in c.experiment.arms.values()}))
     config = RunConfig(targets=targets, stages=(), duration=plan.duration, warmup=plan.warmup,
-                       workers=args.workers, out=_out_dir(args.out), quiet=args.quiet)
+                       workers=args.workers, out=_out_dir(args.out), quiet=args.quiet,
+                       locust_csv=args.csv)
     return plan, config
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -123,19 +124,47 @@ def run(config: RunConfig, argv: list[str]) -> Path:
     targets = [] if config.url else registry.select(",".join(config.targets))
     steps = [step for target in targets for step in plan_levels(config, target.protocols)] \
         if targets else plan_levels(config, PROTOCOLS)
-    ctx = Run(config, out, doc, Progress(len(steps), config.duration + 4, config.quiet), cpus)
+    ctx = Run(config, out, doc, Progress(len(steps) * config.repeat, config.duration + 4,
+                                         config.quiet), cpus)
 
     if config.url:
         run_external(ctx)
-    for target in targets:
-        with_target(ctx, target, ServerOptions(
-            workers=config.workers, worker_class=config.worker_class,
-            max_upload=config.max_upload, work=config.work, cpus=cpus.target),
-            lambda subject: run_levels(ctx, subject, plan_levels(config, subject.protocols)),
-            skipped_levels=len(plan_levels(config, target.protocols)))
-        ctx.save()
+    elif config.repeat > 1:
+        run_interleaved(ctx, targets)
+    else:
+        for target in targets:
+            with_target(ctx, target, _server_options(config, cpus),
+                        lambda subject: run_levels(ctx, subject,
+                                                   plan_levels(config, subject.protocols)),
+                        skipped_levels=len(plan_levels(config, target.protocols)))
+            ctx.save()
     finish(ctx)
     return out
+
+
+def _server_options(config: RunConfig, cpus: pinning.CpuPlan) -> ServerOptions:
+    return ServerOptions(workers=config.workers, worker_class=config.worker_class,
+                         max_upload=config.max_upload, work=config.work, cpus=cpus.target)
+
+
+def run_interleaved(ctx: Run, targets: list[Target]) -> None:
+    """`--repeat N`: every target started at once, then each level run N times, its targets
+    in turn — A B, then B A, ... as the claims run does — so a shared machine's drift hits
+    them alike and `compare` gets one measurement of each level's noise per repetition."""
+    config = ctx.config
+    with ExitStack() as stack:
+        subjects = []
+        for target in targets:
+            subject = start_subject(ctx, stack, target, _server_options(config, ctx.cpus),
+                                    len(plan_levels(config, target.protocols)) * config.repeat)
+            if subject is not None:
+                subjects.append(subject)
+        for rep in range(1, config.repeat + 1):
+            for level in plan_levels(config, PROTOCOLS):
+                for subject in subjects if rep % 2 else subjects[::-1]:
+                    if level in plan_levels(config, subject.protocols):
+                        run_one(ctx, subject, level, rep)
+            ctx.save()
 
 
 def run_external(ctx: Run) -> None:
@@ -163,7 +192,7 @@ def run_external(ctx: Run) -> None:
                           f"{failed[0]['detail'][:160]}"
                           + (f"; {len(failed) - 1} more" if len(failed) > 1 else "")
                           + "); skipped")
-        ctx.progress.skip(len(levels))
+        ctx.progress.skip(len(levels) * config.repeat)
 
 
 def finish(ctx: Run) -> None:
@@ -188,40 +217,64 @@ def _tus_only(config: RunConfig) -> bool | None:
 
 def with_target(ctx: Run, target: Target, options: ServerOptions,
                 body: Callable[[Subject], None], skipped_levels: int = 0) -> bool:
-    """Start the target, verify it, and run `body` against it; False when it was skipped.
+    """Start the target, verify it, and run `body` against it; False when it was skipped."""
+    with ExitStack() as stack:
+        subject = start_subject(ctx, stack, target, options, skipped_levels)
+        if subject is None:
+            return False
+        body(subject)
+        return True
+
+
+def start_subject(ctx: Run, stack: ExitStack, target: Target, options: ServerOptions,
+                  skipped_levels: int = 0) -> Subject | None:
+    """Start the target (stopped when `stack` closes) and verify it; None when it was skipped.
     Only starting counts as "did not start": an error while measuring is not caught here."""
     ctx.progress.info(f"{target.name}: starting" + (f" (work {options.work})"
                                                     if options.work != ctx.config.work else ""))
     try:
-        with serve(target, options, ctx.out / "logs") as running:
-            check = verify(target.name, Endpoint.of(running))
-            ctx.doc["verify"].append(check)
-            if not check["ok"]:
-                failed = [c["name"] for c in check["checks"] if not c["ok"]]
-                ctx.progress.warn(f"{target.name}: verify failed ({', '.join(failed)}); skipped")
-                ctx.progress.skip(skipped_levels)
-                return False
-            running.storage.clean()
-            body(Subject.of(running, options))
-            return True
+        running = stack.enter_context(serve(target, options, ctx.out / "logs"))
     except StartError as exc:
         ctx.progress.warn(f"{target.name}: did not start: {str(exc).splitlines()[0]}")
         ctx.progress.skip(skipped_levels)
         ctx.doc["verify"].append({"target": target.name, "ok": False, "checks": [
             {"name": "start", "ok": False, "detail": str(exc)}]})
-        return False
+        return None
+    check = verify(target.name, Endpoint.of(running))
+    ctx.doc["verify"].append(check)
+    if not check["ok"]:
+        failed = [c["name"] for c in check["checks"] if not c["ok"]]
+        ctx.progress.warn(f"{target.name}: verify failed ({', '.join(failed)}); skipped")
+        ctx.progress.skip(skipped_levels)
+        return None
+    running.storage.clean()
+    return Subject.of(running, options)
 
 
 def run_levels(ctx: Run, subject: Subject, levels: list[tuple]) -> None:
-    for scenario, size, load in levels:
-        why = subject.missing(scenario)
-        if why:
-            ctx.progress.warn(f"{subject.name}: scenario '{scenario.name}' {why}; skipped")
-            ctx.progress.skip(1)
-            continue
-        ctx.progress.step(f"{subject.name} · {scenario.name} · {format_size(size)} · "
-                          f"{level_label(load.as_dict())}")
-        ctx.record(run_level(ctx, subject, scenario, size, load))
+    """Every level against one subject; with --repeat N the whole list N times."""
+    for rep in range(1, ctx.config.repeat + 1):
+        for level in levels:
+            run_one(ctx, subject, level, rep)
+
+
+def run_one(ctx: Run, subject: Subject, level: tuple, rep: int = 1) -> None:
+    scenario, size, load = level
+    why = subject.missing(scenario)
+    if why:
+        ctx.progress.warn(f"{subject.name}: scenario '{scenario.name}' {why}; skipped")
+        ctx.progress.skip(1)
+        return
+    repeated = ctx.config.repeat > 1
+    ctx.progress.step(f"{subject.name} · {scenario.name} · {format_size(size)} · "
+                      f"{level_label(load.as_dict())}"
+                      + (f" · repetition {rep}/{ctx.config.repeat}" if repeated else ""))
+    label = (f"{scenario.name}-{format_size(size)}-{level_label(load.as_dict(), short=True)}"
+             f"-rep{rep}") if repeated else ""
+    result = run_level(ctx, subject, scenario, size, load, label=label)
+    if repeated:
+        result["repetition"] = rep
+    ctx.record(result)
 
 
 def run_level(ctx: Run, subject: Subject, scenario: Scenario, size: int, load: LoadLevel,
@@ -238,7 +291,9 @@ def run_level(ctx: Run, subject: Subject, scenario: Scenario, size: int, load: L
                     bandwidth=config.bandwidth, chunk_size=config.chunk_size,
                     drop_rate=config.drop_rate, processes=config.processes,
                     cpus=ctx.cpus.client, request=subject.request,
-                    retry_delays=config.retry_delays)
+                    retry_delays=config.retry_delays,
+                    csv_prefix=ctx.out / "csv" / subject.name / (label or name)
+                    if config.locust_csv else None)
     running = subject.running
     locust = LocustRun(spec)
     groups = {"client": lambda: locust.pids}
