@@ -16,7 +16,7 @@ from loadtests import request as req
 from loadtests.catalog import SCENARIOS
 from loadtests.units import parse_size
 from targets.common.work import Work
-from upbench import claimrun, claims, registry, runner, webui
+from upbench import claimrun, claims, loadworker, registry, runner, webui
 from upbench.errors import UsageError
 from upbench.lifecycle import processes
 from upbench.lifecycle.processes import StartError
@@ -79,6 +79,7 @@ def build_parser() -> Parser:
     run.add_argument("--out", default=None, help="output folder (default reports/<run-id>/)")
     run.add_argument("--quiet", action="store_true", help="no progress lines (CI)")
     _ci_flags(run)
+    _master_flags(run)
 
     verify = sub.add_parser("verify", help="check targets against the HTTP contract")
     verify.add_argument("targets", nargs="*", help="default: all")
@@ -112,8 +113,27 @@ def build_parser() -> Parser:
                     help="the form's default scenario (the others stay selectable)")
     ui.add_argument("--users", type=int, default=4, help="the form's default number of users")
 
+    worker = sub.add_parser("worker", help="generate load for a `run --master` elsewhere")
+    worker.add_argument("--master-host", required=True, help="the machine running `run --master`")
+    worker.add_argument("--master-port", type=int, default=5557)
+    worker.add_argument("--processes", type=int, default=1,
+                        help="Locust worker processes on this machine (one core each)")
+
     sub.add_parser("list", help="targets and scenarios")
     return parser
+
+
+def _master_flags(run: argparse.ArgumentParser) -> None:
+    """Locust's distributed mode, with Locust's own flag names."""
+    dist = run.add_argument_group("load from other machines (`bench.py worker` on each)")
+    dist.add_argument("--master", action="store_true",
+                      help="run the plan here; `bench.py worker`s generate the load")
+    dist.add_argument("--expect-workers", type=int, default=None,
+                      help="Locust worker processes to wait for before each level")
+    dist.add_argument("--master-bind-host", default="127.0.0.1",
+                      help="address the workers reach this machine at (our targets listen "
+                           "there too); default loopback: workers on this machine only")
+    dist.add_argument("--master-bind-port", type=int, default=5557)
 
 
 def _endpoint_flags(run: argparse.ArgumentParser) -> None:
@@ -317,6 +337,17 @@ def cmd_ui(args, argv) -> int:
                      size, args.scenario, _positive(args.users, "--users"))
 
 
+def cmd_worker(args, argv) -> int:
+    return loadworker.run(args.master_host, _port(args.master_port, "--master-port"),
+                          _positive(args.processes, "--processes"))
+
+
+def _port(value: int, flag: str) -> int:
+    if not 0 < value < 65536:
+        raise UsageError(f"{flag} {value}: not a port")
+    return value
+
+
 def cmd_list(args, argv) -> int:
     print("targets:")
     for t in registry.discover().values():
@@ -331,7 +362,8 @@ def cmd_list(args, argv) -> int:
 
 
 COMMANDS = {"claims": cmd_claims, "run": cmd_run, "verify": cmd_verify, "serve": cmd_serve,
-            "report": cmd_report, "compare": cmd_compare, "ui": cmd_ui, "list": cmd_list}
+            "report": cmd_report, "compare": cmd_compare, "ui": cmd_ui, "list": cmd_list,
+            "worker": cmd_worker}
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -61,6 +61,10 @@ class RunConfig:
     retry_delays: tuple[float, ...] = TUS_RETRY_DELAYS  # tus: waits before each retry
     locust_csv: bool = False           # --csv: Locust's own CSV files per level, in the run folder
     repeat: int = 1                    # --repeat N: every level N times, interleaved across targets
+    # --master: `bench.py worker`s generate the load; our targets listen on the bind host too
+    expect_workers: int = 0            # 0: Locust runs here (--processes)
+    master_bind_host: str = "127.0.0.1"
+    master_bind_port: int = 5557
 
     def as_dict(self) -> dict:
         """For results.json: the URL's query secrets and the request's secrets masked."""

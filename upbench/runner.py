@@ -24,12 +24,12 @@ from loadtests.request import RequestSpec, mask_argv
 from loadtests.samples import read_samples
 from loadtests.units import format_size
 from targets.spec import PROTOCOLS, Target
-from upbench import aggregate, integrity, registry
+from upbench import aggregate, generators, integrity, registry
 from upbench.config import LoadLevel, RunConfig
 from upbench.lifecycle import pinning
 from upbench.lifecycle.processes import StartError, log_tail
 from upbench.lifecycle.server import RunningTarget, ServerOptions, serve
-from upbench.loadrun import LoadSpec, LocustRun
+from upbench.loadrun import LoadSpec, LocustRun, MasterSpec, farewell
 from upbench.paths import reports_dir
 from upbench.progress import Progress
 from upbench.records import Result
@@ -127,24 +127,36 @@ def run(config: RunConfig, argv: list[str]) -> Path:
     ctx = Run(config, out, doc, Progress(len(steps) * config.repeat, config.duration + 4,
                                          config.quiet), cpus)
 
+    try:
+        _run_plan(ctx, targets)
+    finally:
+        if config.expect_workers:  # the `bench.py worker`s wait for another level: none comes
+            farewell(MasterSpec(config.expect_workers, config.master_bind_host,
+                                config.master_bind_port), out / "logs" / "farewell.log")
+    finish(ctx)
+    return out
+
+
+def _run_plan(ctx: Run, targets: list[Target]) -> None:
+    config = ctx.config
     if config.url:
         run_external(ctx)
     elif config.repeat > 1:
         run_interleaved(ctx, targets)
     else:
         for target in targets:
-            with_target(ctx, target, _server_options(config, cpus),
+            with_target(ctx, target, _server_options(config, ctx.cpus),
                         lambda subject: run_levels(ctx, subject,
                                                    plan_levels(config, subject.protocols)),
                         skipped_levels=len(plan_levels(config, target.protocols)))
             ctx.save()
-    finish(ctx)
-    return out
 
 
 def _server_options(config: RunConfig, cpus: pinning.CpuPlan) -> ServerOptions:
+    """With remote load workers (--master) our targets listen where the workers reach us."""
     return ServerOptions(workers=config.workers, worker_class=config.worker_class,
-                         max_upload=config.max_upload, work=config.work, cpus=cpus.target)
+                         max_upload=config.max_upload, work=config.work, cpus=cpus.target,
+                         host=config.master_bind_host if config.expect_workers else "127.0.0.1")
 
 
 def run_interleaved(ctx: Run, targets: list[Target]) -> None:
@@ -293,7 +305,9 @@ def run_level(ctx: Run, subject: Subject, scenario: Scenario, size: int, load: L
                     cpus=ctx.cpus.client, request=subject.request,
                     retry_delays=config.retry_delays,
                     csv_prefix=ctx.out / "csv" / subject.name / (label or name)
-                    if config.locust_csv else None)
+                    if config.locust_csv else None,
+                    master=MasterSpec(config.expect_workers, config.master_bind_host,
+                                      config.master_bind_port) if config.expect_workers else None)
     running = subject.running
     locust = LocustRun(spec)
     groups = {"client": lambda: locust.pids}
@@ -323,20 +337,25 @@ def run_level(ctx: Run, subject: Subject, scenario: Scenario, size: int, load: L
     # Redis, the S3 endpoint: infrastructure, reported apart from the pattern's own processes
     result["services"] = sampler.series["services"].summary(window) \
         if "services" in groups else None
-    result["client"] = client_summary(sampler.series["client"].summary(window), config.processes)
+    workers = generators.summarize(spec.samples_dir)
+    if workers:  # Locust ran distributed: per worker machine, its share, CPU, clock
+        result["workers"] = workers
+    result["client"] = client_summary(sampler.series["client"].summary(window), config.processes,
+                                      workers if config.expect_workers else None)
     result["timeline"] = _timeline(server)
     if crash is not None:
         result["crash"] = crash
     result["failure_warning"] = failures.warning(
         result["requests"], result["failures"], result["errors"], subject.path_for(scenario),
         expected="expected while the target was killed and restarted" if crash else None)
-    result["level_error"] = None
+    result["level_error"] = generators.dropped_text(workers)
     try:
         result["integrity"] = integrity.check(samples, subject.storage,
                                               etag_md5=subject.digest == "etag-md5")
     except StorageError as exc:  # the backend failed, not the uploads: never "lost"
         result["integrity"] = integrity.unchecked(samples)
-        result["level_error"] = f"storage backend error: {exc}"
+        result["level_error"] = "; ".join(filter(None, (result["level_error"],
+                                                        f"storage backend error: {exc}")))
     if subject.notes:
         result["notes"] = list(subject.notes)
     if subject.storage is not None:
@@ -358,10 +377,16 @@ def _crash_midway(running: RunningTarget, duration: float) -> dict:
             "downtime_s": round(ready_at - killed_at, 3)}
 
 
-def client_summary(summary: dict, processes: int) -> dict:
+def client_summary(summary: dict, processes: int, remote: list[dict] | None = None) -> dict:
     """The load generator's own cost. A Locust process runs its Python on one core at a time
     (the GIL; closed-loop users send and receive outside it), so near 100 % per process means
-    the generator, not the server, set the pace."""
+    the generator, not the server, set the pace. With remote workers (`--master`) the figures
+    are theirs, as they reported them: mean CPU per process, saturated if any one was."""
+    if remote is not None:
+        cpus = [w["cpu_mean_pct"] for w in remote if w["cpu_mean_pct"] is not None]
+        return {"cpu_mean_pct": round(sum(cpus) / len(cpus), 1) if cpus else None,
+                "processes": sum(w["processes"] for w in remote), "remote": True,
+                "saturated": any(w["saturated"] for w in remote)}
     cpu = summary.get("cpu_mean_pct") or 0.0
     return {**summary, "processes": processes,
             "saturated": cpu >= SATURATED_PCT * processes}
