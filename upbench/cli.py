@@ -16,15 +16,16 @@ from loadtests import request as req
 from loadtests.catalog import SCENARIOS
 from loadtests.units import parse_size
 from targets.common.work import Work
-from upbench import claimrun, claims, loadworker, registry, runner, webui
+from upbench import claims, registry, webui
 from upbench.errors import UsageError
-from upbench.lifecycle import processes
+from upbench.lifecycle import load_worker, processes
 from upbench.lifecycle.processes import StartError
 from upbench.lifecycle.server import ServerOptions, serve
 from upbench.plans import claims_plan_from_args, config_from_args
 from upbench.reporting import compare, html, job_summary, junit, results
 from upbench.reporting.terminal import print_summary
-from upbench.verify import Endpoint, verify
+from upbench.run import claims_run, sweep
+from upbench.run.verify import Endpoint, verify
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -213,14 +214,14 @@ def _default_command(argv: list[str]) -> str:
 def cmd_claims(args, argv) -> int:
     plan, config = claims_plan_from_args(args)
     ci = CiOutputs.from_args(args)
-    out = claimrun.run(plan, config, argv)
+    out = claims_run.run(plan, config, argv)
     return _finished(out, config, ci)
 
 
 def cmd_run(args, argv) -> int:
     config = config_from_args(args)
     ci = CiOutputs.from_args(args)
-    return _finished(runner.run(config, argv), config, ci)
+    return _finished(sweep.run(config, argv), config, ci)
 
 
 @dataclass(frozen=True)
@@ -338,7 +339,7 @@ def cmd_ui(args, argv) -> int:
 
 
 def cmd_worker(args, argv) -> int:
-    return loadworker.run(args.master_host, _port(args.master_port, "--master-port"),
+    return load_worker.run(args.master_host, _port(args.master_port, "--master-port"),
                           _positive(args.processes, "--processes"))
 
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from loadtests.samples import read_sample_file, read_workers
-from upbench.integrity import acknowledged
+from upbench.measure.integrity import acknowledged
 
 SATURATED_PCT = 90.0  # per process: near one full core (Python runs on one at a time)
 
