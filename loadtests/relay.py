@@ -44,31 +44,44 @@ _TIME_FIELDS = [FIELDS.index(f) for f in ("start", "issued", "sent", "ttfb", "en
 
 
 class SampleSender:
-    """A worker's side: batches rows and sends them to the master."""
+    """A worker's side: batches rows and sends them to the master.
 
-    def __init__(self, runner):
-        self.runner = runner
+    Takes the environment, not the runner: a worker that joins a level already running gets
+    its spawn (and test_start) while Locust is still constructing its runner, before
+    `environment.runner` is set; rows wait for it (a second at most)."""
+
+    def __init__(self, environment):
+        self.environment = environment
         self._rows: list[tuple] = []
         self._since = time.monotonic()
         self.sent = 0
+        self.greeted = False
         self.finished = False
         self._cpu = _cpu_seconds()
         self._wall = time.monotonic()
-        runner.send_message("upbench_hello", {
-            "host": socket.gethostname(), "address": _address_towards(runner), "pid": os.getpid(),
-            "parent": os.getppid()})
 
     def add(self, sample: dict) -> None:
         self._rows.append(tuple(map(sample.get, FIELDS)))
         if len(self._rows) >= BATCH or time.monotonic() - self._since >= BATCH_S:
             self.flush()
 
+    def _send(self, kind: str, data) -> bool:
+        runner = self.environment.runner
+        if runner is None:
+            return False
+        if not self.greeted:
+            self.greeted = True
+            runner.send_message("upbench_hello", {
+                "host": socket.gethostname(), "address": _address_towards(runner),
+                "pid": os.getpid(), "parent": os.getppid()})
+        runner.send_message(kind, data)
+        return True
+
     def flush(self) -> None:
         self._since = time.monotonic()
-        if self._rows:
-            rows, self._rows = self._rows, []
-            self.sent += len(rows)
-            self.runner.send_message("upbench_samples", {"rows": rows})
+        if self._rows and self._send("upbench_samples", {"rows": self._rows}):
+            self.sent += len(self._rows)
+            self._rows = []
 
     def done(self) -> None:
         """The level is over here: the last rows, then what this worker cost (once)."""
@@ -78,8 +91,7 @@ class SampleSender:
         self.flush()
         wall = max(time.monotonic() - self._wall, 1e-6)
         cpu = (_cpu_seconds() - self._cpu) / wall * 100
-        self.runner.send_message("upbench_done", {"samples": self.sent,
-                                                  "cpu_mean_pct": round(cpu, 1)})
+        self._send("upbench_done", {"samples": self.sent, "cpu_mean_pct": round(cpu, 1)})
 
 
 class SampleCollector:

@@ -121,10 +121,10 @@ def _open_samples(environment, **_):
     runner = environment.runner
     if isinstance(runner, MasterRunner):  # it runs no users: its workers send the samples
         _collector.start(folder)
-    elif isinstance(runner, WorkerRunner):
+    elif environment.parsed_options.worker:  # (its runner may not be set yet: relay.py)
         environment.process_exit_code = relay.exit_code_after(environment.parsed_options)
         if folder:
-            _writer = relay.SampleSender(runner)
+            _writer = relay.SampleSender(environment)
     elif folder and _writer is None:
         _writer = SampleWriter(folder)
 

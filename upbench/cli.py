@@ -88,6 +88,8 @@ def build_parser() -> Parser:
     serve = sub.add_parser("serve", help="run one target in the foreground")
     serve.add_argument("target")
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default loopback)")
     serve.add_argument("--data-dir", default=None)
     serve.add_argument("--max-upload", default="1GiB")
     serve.add_argument("--work", default="sha256")
@@ -280,7 +282,7 @@ def cmd_serve(args, argv) -> int:
     except ValueError as exc:
         raise UsageError(str(exc))
     options = ServerOptions(workers=_positive(args.workers, "--workers"), max_upload=max_upload,
-                            work=args.work, port=args.port,
+                            work=args.work, port=args.port, host=args.host,
                             data_dir=Path(args.data_dir).resolve() if args.data_dir else None)
     with _tempdir() as logs:
         try:

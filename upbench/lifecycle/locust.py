@@ -138,6 +138,7 @@ def farewell(master: MasterSpec, log: Path, wait_s: float = 30.0) -> int:
            "--spawn-rate", "1", "--run-time", "1s", "--only-summary", "--loglevel", "WARNING",
            "--farewell", *MasterSpec(master.expect_workers, master.bind_host, master.bind_port,
                                      wait_s).flags()]
+    log.parent.mkdir(parents=True, exist_ok=True)
     proc = processes.start(cmd, log=log)
     try:
         return proc.wait(timeout=wait_s + 30)

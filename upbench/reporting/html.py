@@ -29,7 +29,8 @@ def render(doc: dict, path: Path) -> None:
         summary=doc.get("summary") or findings.summarize(doc),
         external=[v for v in doc["verify"] if v.get("external")],
         phases=any(r.get("tls_handshaking_ms") for r in doc["results"]),
-        resumes=[r for r in _rows(doc) if r.get("resume")])
+        resumes=[r for r in _rows(doc) if r.get("resume")],
+        distributed=[r for r in _rows(doc) if r.get("workers")])
     path.write_text(html)
 
 
