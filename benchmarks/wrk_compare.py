@@ -69,12 +69,13 @@ def run_wrk(url: str, size: int, users: int, duration: float, tmp: Path) -> tupl
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out.stdout).group(1)), cpu / max(done, 1)
 
 
-def run_upbench(url: str, size: int, users: int, duration: float, tmp: Path) -> dict:
+def run_upbench(url: str, size: int, users: int, duration: float, tmp: Path,
+                *extra: str) -> dict:
     out = tmp / f"upbench-{size}-{next(_runs)}"
     run = subprocess.run([sys.executable, "bench.py", "run", "--url", url, "--name", "sink",
                           "--scenarios", "upload", "--sizes", str(size), "--users", str(users),
                           "--duration", f"{duration:g}s", "--warmup", "1s", "--out", str(out),
-                          "--quiet"], cwd=REPO, capture_output=True, text=True)
+                          "--quiet", *extra], cwd=REPO, capture_output=True, text=True)
     if run.returncode != 0:
         raise SystemExit(f"bench.py run failed (exit {run.returncode}):\n{run.stderr[-2000:]}")
     [result] = json.loads((out / "results.json").read_text())["results"]

@@ -153,3 +153,20 @@ def test_two_workers_in_their_own_namespaces_measure_one_target_together(tmp_pat
     assert sum(w["acknowledged"] for w in machines) == r["integrity"]["acknowledged"] \
         == len(stored) > 0
     assert r["failures"] == 0
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "--master"],
+    ["run", "--expect-workers", "2"],
+    ["run", "--master", "--expect-workers", "1", "--processes", "2"],
+    ["run", "--master", "--expect-workers", "1", "--master-bind-host", "0.0.0.0"],
+    ["run", "--master", "--expect-workers", "1", "--master-bind-port", "70000"],
+    ["worker", "--master-host", "127.0.0.1", "--master-port", "0"],
+    ["worker"],
+])
+def test_distributed_usage_errors_are_one_line(argv, capsys):
+    from upbench.cli import EXIT_USAGE, main
+
+    assert main(argv) == EXIT_USAGE
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("bench.py: error:"), err
