@@ -46,7 +46,7 @@ class Result(TypedDict, total=False):
     duration_s: float
     work: str                 # the server's --work for this level
     experiment: str | None    # the claims experiment this level belongs to
-    repetition: int | None    # 1, 2, ... within that experiment
+    repetition: int | None    # 1, 2, ... within that experiment, or of `run --repeat N`
     requests: int
     failures: int
     errors: dict[str, int]
@@ -61,8 +61,25 @@ class Result(TypedDict, total=False):
     services: dict | None
     client: dict                           # cpu_mean_pct, saturated, processes
     integrity: Integrity
-    level_error: str | None                # the level itself failed (e.g. storage backend)
+    level_error: str | None                # the level itself failed (e.g. storage backend,
+    #                                        a load worker dropped out)
     notes: list[str]
+    workers: list[WorkerFigures]           # Locust ran distributed: per worker machine
+
+
+class WorkerFigures(TypedDict):
+    """One worker machine of a distributed level (upbench/measure/generators.py)."""
+    host: str
+    address: str | None        # the address it reached the master from
+    processes: int
+    uploads: int
+    acknowledged: int
+    share: float | None        # of the level's uploads
+    cpu_mean_pct: float | None  # per process
+    saturated: bool
+    clock_offset_ms: float | None  # its clock minus the master's
+    rtt_ms: float | None       # shortest ping round trip: the offset's uncertainty is half
+    dropped: int               # processes that dropped out mid-level
 
 
 class Effect(TypedDict):

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from loadtests.samples import read_sample_file, read_workers
 from upbench.measure.integrity import acknowledged
+from upbench.records import WorkerFigures
 
 SATURATED_PCT = 90.0  # per process: near one full core (Python runs on one at a time)
 
 
-def summarize(folder: Path) -> list[dict]:
+def summarize(folder: Path) -> list[WorkerFigures]:
     """[{host, address, processes, uploads, acknowledged, share, cpu_mean_pct, saturated,
     clock_offset_ms, rtt_ms, dropped}] — [] when the level ran in one Locust process."""
     machines: dict[tuple, list[dict]] = defaultdict(list)
@@ -47,7 +48,7 @@ def summarize(folder: Path) -> list[dict]:
     return out
 
 
-def dropped_text(workers: list[dict]) -> str | None:
+def dropped_text(workers: list[WorkerFigures]) -> str | None:
     """The level's flag when a worker dropped out: never a silently smaller level."""
     gone = [m for m in workers if m["dropped"]]
     if not gone:
