@@ -116,14 +116,17 @@ def build_parser() -> Parser:
                     help="the form's default scenario (the others stay selectable)")
     ui.add_argument("--users", type=int, default=4, help="the form's default number of users")
 
+    _worker_parser(sub)
+    sub.add_parser("list", help="targets and scenarios")
+    return parser
+
+
+def _worker_parser(sub) -> None:
     worker = sub.add_parser("worker", help="generate load for a `run --master` elsewhere")
     worker.add_argument("--master-host", required=True, help="the machine running `run --master`")
     worker.add_argument("--master-port", type=int, default=5557)
     worker.add_argument("--processes", type=int, default=1,
                         help="Locust worker processes on this machine (one core each)")
-
-    sub.add_parser("list", help="targets and scenarios")
-    return parser
 
 
 def _master_flags(run: argparse.ArgumentParser) -> None:

@@ -296,19 +296,7 @@ def run_level(ctx: Run, subject: Subject, scenario: Scenario, size: int, load: L
     then the integrity check. `label` keeps repeated levels' samples apart; `config` overrides
     the run's settings for this level (the claims' arms)."""
     config = config or ctx.config
-    name = f"{scenario.name}-{format_size(size)}-{level_label(load.as_dict(), short=True)}"
-    spec = LoadSpec(base_url=subject.base_url, scenario=scenario.name, size=size, level=load,
-                    duration=config.duration, target_name=subject.name,
-                    samples_dir=ctx.out / "samples" / subject.name / (label or name),
-                    upload_path=subject.path_for(scenario), status_path=subject.status_path,
-                    bandwidth=config.bandwidth, chunk_size=config.chunk_size,
-                    drop_rate=config.drop_rate, processes=config.processes,
-                    cpus=ctx.cpus.client, request=subject.request,
-                    retry_delays=config.retry_delays,
-                    csv_prefix=ctx.out / "csv" / subject.name / (label or name)
-                    if config.locust_csv else None,
-                    master=MasterSpec(config.expect_workers, config.master_bind_host,
-                                      config.master_bind_port) if config.expect_workers else None)
+    spec = _load_spec(ctx, subject, scenario, size, load, label, config)
     running = subject.running
     locust = LocustRun(spec)
     groups = {"client": lambda: locust.pids}
@@ -362,6 +350,24 @@ def run_level(ctx: Run, subject: Subject, scenario: Scenario, size: int, load: L
     if subject.storage is not None:
         subject.storage.clean()
     return result
+
+
+def _load_spec(ctx: Run, subject: Subject, scenario: Scenario, size: int, load: LoadLevel,
+               label: str, config: RunConfig) -> LoadSpec:
+    """What the level's Locust is told: where, what, how much, and where its files go."""
+    name = label or f"{scenario.name}-{format_size(size)}-{level_label(load.as_dict(), short=True)}"
+    return LoadSpec(base_url=subject.base_url, scenario=scenario.name, size=size, level=load,
+                    duration=config.duration, target_name=subject.name,
+                    samples_dir=ctx.out / "samples" / subject.name / name,
+                    upload_path=subject.path_for(scenario), status_path=subject.status_path,
+                    bandwidth=config.bandwidth, chunk_size=config.chunk_size,
+                    drop_rate=config.drop_rate, processes=config.processes,
+                    cpus=ctx.cpus.client, request=subject.request,
+                    retry_delays=config.retry_delays,
+                    csv_prefix=ctx.out / "csv" / subject.name / name if config.locust_csv
+                    else None,
+                    master=MasterSpec(config.expect_workers, config.master_bind_host,
+                                      config.master_bind_port) if config.expect_workers else None)
 
 
 def _crash_midway(running: RunningTarget, duration: float) -> dict:
