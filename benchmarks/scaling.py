@@ -65,9 +65,11 @@ def one_count(url: str, size: int, k: int, users: int, duration: float, rounds: 
                      "wrk_cpu_us": wrk_cpu * 1e6,
                      "our_cpu_us": cpu / 100 / rps * 1e6 if rps and cpu else float("nan"),
                      "saturated": ours["client"]["saturated"]})
-    return {k: statistics.median(r[k] for r in rows)
-            for k in ("wrk", "ours", "ratio", "wrk_cpu_us", "our_cpu_us")} | {
-        "saturated": any(r["saturated"] for r in rows)}
+    medians = {k: statistics.median(r[k] for r in rows)
+               for k in ("wrk", "ours", "ratio", "wrk_cpu_us")}
+    cpus = [r["our_cpu_us"] for r in rows if r["our_cpu_us"] == r["our_cpu_us"]]  # not nan
+    return medians | {"our_cpu_us": statistics.median(cpus) if cpus else None,
+                      "saturated": any(r["saturated"] for r in rows)}
 
 
 def main() -> int:
@@ -110,7 +112,8 @@ def main() -> int:
                     m = one_count(url, size, k, args.users, duration, args.rounds, tmp)
                     print(f"{k:>3} {m['wrk']:>10.0f} {m['ours']:>14.0f} {m['ours'] / k:>12.0f} "
                           f"{m['ratio']:>6.2f} {m['wrk_cpu_us']:>12.0f} us "
-                          f"{m['our_cpu_us']:>16.0f} us"
+                          + (f"{m['our_cpu_us']:>16.0f} us" if m["our_cpu_us"] is not None
+                             else f"{'-':>19}")
                           + ("  (generator saturated)" if m["saturated"] else ""), flush=True)
         finally:
             processes.stop(sink)
