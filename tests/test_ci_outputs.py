@@ -73,14 +73,19 @@ def test_compare_writes_one_testcase_per_gate(tmp_path, new_p95, failed):
     assert ("1 limit(s) crossed" if failed else "no limit crossed") in text
 
 
-def test_bad_ci_flags_are_one_line_usage_errors(tmp_path):
-    for args in (["--baseline", str(GOLDEN)], ["--junit", str(tmp_path)],
-                 ["--junit", str(tmp_path / "j.xml"), "--baseline", str(tmp_path / "no.json")],
-                 ["--repeat", "0"]):
-        out = subprocess.run([sys.executable, "bench.py", "run", "--url",
-                              "http://127.0.0.1:9/upload", *args], cwd=REPO,
-                             capture_output=True, text=True, timeout=60)
-        assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+@pytest.mark.parametrize("args", [["--baseline", str(GOLDEN)], ["--junit", "{tmp}"],
+                                  ["--junit", "{tmp}/j.xml", "--baseline", "{tmp}/no.json"],
+                                  ["--repeat", "0"]])
+def test_bad_ci_flags_are_one_line_usage_errors(args, tmp_path, capsys, monkeypatch):
+    from upbench.cli import EXIT_USAGE, main
+
+    monkeypatch.setattr(processes, "install_handlers", lambda: None)  # pytest keeps its own
+
+    argv = ["run", "--url", "http://127.0.0.1:9/upload",
+            *(a.replace("{tmp}", str(tmp_path)) for a in args)]
+    assert main(argv) == EXIT_USAGE
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("bench.py: error:"), err
 
 
 @pytest.fixture

@@ -164,8 +164,10 @@ def test_two_workers_in_their_own_namespaces_measure_one_target_together(tmp_pat
     ["worker", "--master-host", "127.0.0.1", "--master-port", "0"],
     ["worker"],
 ])
-def test_distributed_usage_errors_are_one_line(argv, capsys):
+def test_distributed_usage_errors_are_one_line(argv, capsys, monkeypatch):
     from upbench.cli import EXIT_USAGE, main
+
+    monkeypatch.setattr(processes, "install_handlers", lambda: None)  # pytest keeps its own
 
     assert main(argv) == EXIT_USAGE
     err = capsys.readouterr().err.strip().splitlines()
