@@ -1,4 +1,4 @@
-"""Command line (the contract of DESIGN.md). Each subcommand is a `cmd_*` function; flags are
+"""Command line (the contract: docs/contracts.md, "CLI"). Each subcommand is a `cmd_*` function; flags are
 parsed once into frozen config objects. Usage errors: one line on stderr, exit 2."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from upbench.plans import claims_plan_from_args, config_from_args
 from upbench.reporting import compare, html, job_summary, junit, results
 from upbench.reporting.terminal import print_summary
 from upbench.run import claims_run, sweep
-from upbench.run.verify import Endpoint, verify
+from upbench.run.start import start_verified
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -142,6 +142,18 @@ def _master_flags(run: argparse.ArgumentParser) -> None:
     dist.add_argument("--master-bind-port", type=int, default=5557)
 
 
+def _ci_flags(parser: argparse.ArgumentParser) -> None:
+    """What CI systems read from a run (besides the exit code)."""
+    ci = parser.add_argument_group("results for CI")
+    ci.add_argument("--junit", default=None, metavar="FILE",
+                    help="write JUnit XML: a testcase per level, per claim, per target verified")
+    ci.add_argument("--baseline", default=None, metavar="OLD.json",
+                    help="with --junit: a claim's testcase fails when its verdict differs "
+                         "from this results.json's")
+    ci.add_argument("--csv", action="store_true",
+                    help="also write Locust's own CSV files per level (RUN/csv/TARGET/LEVEL_*.csv)")
+
+
 def _endpoint_flags(run: argparse.ArgumentParser) -> None:
     """--url and how to describe the request to it, in curl's words."""
     ext = run.add_argument_group("anyone's endpoint (--url), described in curl's words")
@@ -170,18 +182,6 @@ def _endpoint_flags(run: argparse.ArgumentParser) -> None:
                           "JSON id, e.g. /jobs/{id}")
     ext.add_argument("--no-verify", action="store_true",
                      help="skip verify's advisory checks of the endpoint")
-
-
-def _ci_flags(parser: argparse.ArgumentParser) -> None:
-    """What CI systems read from a run (besides the exit code)."""
-    ci = parser.add_argument_group("results for CI")
-    ci.add_argument("--junit", default=None, metavar="FILE",
-                    help="write JUnit XML: a testcase per level, per claim, per target verified")
-    ci.add_argument("--baseline", default=None, metavar="OLD.json",
-                    help="with --junit: a claim's testcase fails when its verdict differs "
-                         "from this results.json's")
-    ci.add_argument("--csv", action="store_true",
-                    help="also write Locust's own CSV files per level (RUN/csv/TARGET/LEVEL_*.csv)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,16 +217,15 @@ def _default_command(argv: list[str]) -> str:
 # --- commands ---------------------------------------------------------------------------------
 
 def cmd_claims(args, argv) -> int:
-    plan, config = claims_plan_from_args(args)
+    plan = claims_plan_from_args(args)
     ci = CiOutputs.from_args(args)
-    out = claims_run.run(plan, config, argv)
-    return _finished(out, config, ci)
+    return _finished(claims_run.run_claims(plan, argv), plan.quiet, ci)
 
 
 def cmd_run(args, argv) -> int:
     config = config_from_args(args)
     ci = CiOutputs.from_args(args)
-    return _finished(sweep.run(config, argv), config, ci)
+    return _finished(sweep.run_sweep(config, argv), config.quiet, ci)
 
 
 @dataclass(frozen=True)
@@ -246,8 +245,9 @@ class CiOutputs:
         return cls(_junit_path(args.junit), baseline)
 
 
-def _finished(out: Path, config, ci: CiOutputs = CiOutputs()) -> int:
-    print_summary(out / "results.json", quiet=config.quiet)
+def _finished(out: Path, quiet: bool, ci: CiOutputs = CiOutputs()) -> int:
+    """The end of a run: the table, the CI files (JUnit, GitHub's job summary), the folder."""
+    print_summary(out / "results.json", quiet=quiet)
     doc = json.loads((out / "results.json").read_text())
     if ci.junit:
         junit.write(junit.run_suites(doc, ci.baseline), ci.junit)
@@ -262,12 +262,8 @@ def cmd_verify(args, argv) -> int:
     failed = []
     with _tempdir() as logs:
         for target in targets:
-            try:
-                with serve(target, ServerOptions(), logs) as running:
-                    result = verify(target.name, Endpoint.of(running))
-            except StartError as exc:
-                result = {"target": target.name, "ok": False,
-                          "checks": [{"name": "start", "ok": False, "detail": str(exc)}]}
+            with ExitStack() as stack:
+                _, result = start_verified(stack, target, ServerOptions(), logs)
             print(f"{'PASS' if result['ok'] else 'FAIL'}  {target.name}")
             for check in result["checks"]:
                 if not check["ok"]:
@@ -339,19 +335,13 @@ def cmd_ui(args, argv) -> int:
         size = parse_size(args.size)
     except ValueError as exc:
         raise UsageError(str(exc))
-    return webui.run(target, args.web_port, _positive(args.workers, "--workers"), args.work,
+    return webui.serve_ui(target, args.web_port, _positive(args.workers, "--workers"), args.work,
                      size, args.scenario, _positive(args.users, "--users"))
 
 
 def cmd_worker(args, argv) -> int:
     return load_worker.run(args.master_host, _port(args.master_port, "--master-port"),
-                          _positive(args.processes, "--processes"))
-
-
-def _port(value: int, flag: str) -> int:
-    if not 0 < value < 65536:
-        raise UsageError(f"{flag} {value}: not a port")
-    return value
+                           _positive(args.processes, "--processes"))
 
 
 def cmd_list(args, argv) -> int:
@@ -397,6 +387,12 @@ def _junit_path(text: str | None) -> Path | None:
     except OSError as exc:
         raise UsageError(f"--junit {text}: cannot create its folder ({exc.strerror})")
     return path
+
+
+def _port(value: int, flag: str) -> int:
+    if not 0 < value < 65536:
+        raise UsageError(f"{flag} {value}: not a port")
+    return value
 
 
 def _select(spec: str):

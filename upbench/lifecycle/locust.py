@@ -16,7 +16,8 @@ from pathlib import Path
 
 from loadtests.catalog import SCENARIOS
 from loadtests.request import TUS_RETRY_DELAYS, RequestSpec
-from upbench.config import LoadLevel
+from loadtests.samples import WORKERS_FILE
+from upbench.config import BANDWIDTH, CHUNK_SIZE, DROP_RATE, LoadLevel
 from upbench.lifecycle import processes
 from upbench.lifecycle.ports import free_port
 from upbench.paths import LOCUSTFILE
@@ -51,9 +52,9 @@ class LoadSpec:
     samples_dir: Path
     upload_path: str = "/upload"
     status_path: str = "/uploads/{id}"
-    bandwidth: int = 1_000_000
-    chunk_size: int = 5_000_000
-    drop_rate: float = 0.2
+    bandwidth: int = BANDWIDTH
+    chunk_size: int = CHUNK_SIZE
+    drop_rate: float = DROP_RATE
     processes: int = 1
     cpus: frozenset[int] | None = None   # pin the generator (upbench.lifecycle.pinning)
     request: RequestSpec = RequestSpec()
@@ -104,14 +105,14 @@ def locust_env(spec: LoadSpec) -> dict[str, str]:
     return env
 
 
-class LocustRun:
+class LocustProcess:
     """A started Locust process; `pids` feeds the client-side sampler."""
 
     def __init__(self, spec: LoadSpec):
         # A re-used --out folder must not mix an earlier run's samples or log into this level.
         spec.samples_dir.mkdir(parents=True, exist_ok=True)
-        for old in spec.samples_dir.glob("samples-*.csv"):
-            old.unlink()
+        for old in [*spec.samples_dir.glob("samples-*.csv"), spec.samples_dir / WORKERS_FILE]:
+            old.unlink(missing_ok=True)
         if spec.csv_prefix is not None:
             spec.csv_prefix.parent.mkdir(parents=True, exist_ok=True)
         self.spec = spec
