@@ -126,3 +126,19 @@ def test_a_repeated_run_with_failing_levels_in_junit_summary_and_locust_csvs(fla
 
 def _env(**extra: str) -> dict:
     return {**os.environ, **extra}
+
+
+@pytest.mark.slow
+def test_repeat_interleaves_targets_a_b_then_b_a(tmp_path):
+    out = tmp_path / "run"
+    run = subprocess.run([sys.executable, "bench.py", "run", "--targets",
+                          "flask-stream,fastapi-stream", "--scenarios", "upload", "--sizes",
+                          "16KB", "--users", "1", "--duration", "1s", "--warmup", "0",
+                          "--repeat", "2", "--quiet", "--out", str(out)],
+                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = json.loads((out / "results.json").read_text())["results"]
+    order = [(r["repetition"], r["target"]) for r in results]
+    first, second = order[0][1], order[1][1]
+    assert order == [(1, first), (1, second), (2, second), (2, first)]
+    assert all(r["failures"] == 0 and r["requests"] > 0 for r in results)
