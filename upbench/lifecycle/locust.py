@@ -86,6 +86,8 @@ def locust_command(spec: LoadSpec) -> list[str]:
            "--target-name", spec.target_name, "--samples-dir", str(spec.samples_dir)]
     if "?" not in spec.upload_path:
         cmd += ["--upload-path", spec.upload_path]
+    if scenario.bystanders:  # they label their samples with it (the web UI: the form's choice)
+        cmd += ["--scenario", scenario.name]
     if spec.csv_prefix is not None:
         cmd += ["--csv", str(spec.csv_prefix)]
     if spec.master is not None:  # `bench.py worker`s elsewhere generate the load
