@@ -119,7 +119,10 @@ def _reset_counts(**_):
 @events.quitting.add_listener
 def _finish(**_):
     gevent.wait(list(slices), timeout=GRACE_S)  # first: their last reports may start polls
-    gevent.joinall(list(pending), timeout=GRACE_S)
+    deadline = time.monotonic() + GRACE_S
+    # an upload that ends meanwhile starts its completion poll: wait for that one too
+    while (alive := [g for g in pending if not g.dead]) and time.monotonic() < deadline:
+        gevent.joinall(alive, timeout=deadline - time.monotonic())
     gevent.killall(list(pending), block=True, timeout=5)
     if _writer is not None:
         _writer.flush()

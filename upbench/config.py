@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from loadtests.request import TUS_RETRY_DELAYS, RequestSpec, mask_url
+from upbench.capacity_search import SearchPlan
+from upbench.sustain import Slo
 
 
 @dataclass(frozen=True)
@@ -89,3 +91,15 @@ class ClaimsPlan:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class CapacityPlan:
+    """`bench.py capacity`: what is uploaded, the objectives, and how the search runs."""
+    size: int
+    slos: tuple[Slo, ...]
+    search: SearchPlan = SearchPlan()
+
+    def as_dict(self) -> dict:
+        return {"size_bytes": self.size, "slo": [str(s) for s in self.slos],
+                "search": asdict(self.search)}

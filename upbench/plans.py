@@ -12,6 +12,7 @@ flags (every scenario x size x level), filled in with the plan's values for the 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,7 +21,8 @@ from loadtests.request import TUS_RETRY_DELAYS, RequestSpec, split_credentials
 from loadtests.units import parse_duration, parse_size
 from targets.common.work import Work
 from upbench import claims, registry
-from upbench.config import ClaimsPlan, LoadLevel, RunConfig, Stage
+from upbench.capacity_search import SearchPlan
+from upbench.config import CapacityPlan, ClaimsPlan, LoadLevel, RunConfig, Stage
 from upbench.errors import UsageError
 
 DEFAULT = dict(scenarios="upload,mixed,slow,resumable", sizes="1MB", users="8",
@@ -179,6 +181,53 @@ def claims_plan_from_args(args) -> tuple[ClaimsPlan, RunConfig]:
     config = RunConfig(targets=targets, stages=(), duration=plan.duration, warmup=plan.warmup,
                        workers=args.workers, out=_out_dir(args.out), quiet=args.quiet)
     return plan, config
+
+
+CAPACITY = dict(duration="3s", warmup="500ms", search=SearchPlan())
+CAPACITY_QUICK = dict(duration="2s", warmup="500ms",
+                      search=SearchPlan(resolution=0.2, max_reps=3, max_levels=10, budget_s=90.0))
+
+
+def capacity_from_args(args) -> tuple[CapacityPlan, RunConfig]:
+    """`bench.py capacity`: the search plan (--quick: shorter levels, a 20 % resolution, fewer
+    levels) and the RunConfig its levels run with (one open-loop `upload` stage)."""
+    base = CAPACITY_QUICK if args.quick else CAPACITY
+    try:
+        size = parse_size(args.size)
+        duration = parse_duration(args.duration or base["duration"])
+        warmup = parse_duration(base["warmup"])
+        if warmup >= duration:
+            raise ValueError(f"--duration must be longer than the warm-up ({warmup:g}s)")
+        Work.parse(args.work)
+        resolution = float(args.resolution.strip().rstrip("%")) / 100
+        if not 0.01 <= resolution <= 1:
+            raise ValueError(f"bad --resolution {args.resolution!r}: between 1% and 100%")
+    except ValueError as exc:
+        raise UsageError(str(exc))
+    search = base["search"]
+    max_rate = search.max_rate if args.max_rate is None else args.max_rate
+    start = min(search.start if args.start_rate is None else args.start_rate, max_rate)
+    for flag, value in (("--max-rate", max_rate), ("--start-rate", start)):
+        if value <= 0:
+            raise UsageError(f"{flag} must be positive")
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    search = dataclasses.replace(search, start=start, max_rate=max_rate, resolution=resolution,
+                                 min_rate=min(search.min_rate, start))
+    url, request, status_url = _endpoint(args, ("upload",))
+    if args.url:
+        targets: tuple[str, ...] = ()
+    else:
+        try:
+            targets = tuple(t.name for t in registry.select(args.targets))
+        except registry.UnknownTarget as exc:
+            raise UsageError(str(exc))
+    level = Stage("upload", (size,), ())  # the rates are the search's
+    config = RunConfig(targets=targets, stages=(level,), duration=duration, warmup=warmup,
+                       work=args.work, workers=args.workers, worker_class=args.worker_class,
+                       url=url, name=args.name, out=_out_dir(args.out), quiet=args.quiet, request=request,
+                       status_url=status_url, verify=not args.no_verify)
+    return CapacityPlan(size, tuple(args.slo), search), config
 
 
 def _out_dir(text: str | None) -> Path | None:

@@ -138,9 +138,10 @@ def run(config: RunConfig, argv: list[str]) -> Path:
     return out
 
 
-def run_external(ctx: Run) -> None:
+def run_external(ctx: Run, body: Callable[[Subject], None] | None = None) -> None:
     """Anyone's endpoint: verify is advisory there (what can be checked from outside, each
-    check reported); only uploads that fail outright skip the measurement."""
+    check reported); only uploads that fail outright skip the measurement. `body` replaces
+    the plan's levels (the capacity search)."""
     config = ctx.config
     subject = Subject.external(config)
     levels = plan_levels(config, subject.protocols)
@@ -156,7 +157,7 @@ def run_external(ctx: Run) -> None:
         if item.get("advisory") and not item["ok"]:
             ctx.progress.warn(f"{subject.name}: {item['name']}: {item['detail']}")
     if check["ok"]:
-        run_levels(ctx, subject, levels)
+        (body or (lambda s: run_levels(ctx, s, levels)))(subject)
     else:
         failed = [c for c in check["checks"] if not c["ok"] and not c.get("advisory")]
         ctx.progress.warn(f"{subject.name}: verify failed ({failed[0]['name']} "

@@ -1,0 +1,163 @@
+"""When is an open-loop level *sustained*? The service-level objectives (`--slo 'p99<1s'`,
+`--slo 'completion p99<30s'`) and the rule `bench.py capacity` judges every level by.
+
+A level at arrival rate R is sustained when all of these hold:
+- failures <= 1 % of the uploads started in the measured window;
+- every latency SLO is met (latency, TTFB and completion are measured from the *intended*
+  start, so a stalled server shows in them);
+- the backlog does not grow across the level: backlog(t) = uploads started − uploads done
+  (done = completed: the poll of a 202 saw it processed; for a 201 the answer itself). It
+  counts requests in flight and, for a 202 pattern, work accepted but not done, so a queue
+  that grows is over capacity however fast it acknowledges. "Grows" = by more than 5 % of
+  what completes, read from the slope of each upload's time to done against its start
+  (see `backlog`).
+Each check has a *margin*, observed / allowed (<= 1: met); a level's margin is the largest.
+The capacity search judges a rate by the mean log margin over its repetitions.
+
+Apart from that, a level whose load generator could not keep its timetable (its CPU
+saturated, starts dropped, or the 95th percentile of start delays above 50 ms) measured the
+generator, not the server: it is marked `generator` and never counted as a capacity.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from dataclasses import dataclass
+
+from loadtests.units import parse_duration
+
+MAX_FAILURE_SHARE = 0.01     # failures allowed in a sustained level
+BACKLOG_SHARE = 0.05         # growth allowed: 5 % of what completes (wait slope, s per s)
+GENERATOR_LAG_MS = 50.0      # p95 start delay beyond which the timetable was not kept
+MARGIN_FLOOR = 0.01          # a check with nothing observed (0 failures) still has a log
+METRICS = {"latency": "latency_ms", "ttfb": "ttfb_ms", "completion": "completion_ms"}
+PERCENTILES = ("p50", "p90", "p95", "p99", "p999")
+_SLO = re.compile(r"^\s*(?:(?P<metric>[a-z]+)\s+)?(?P<pct>p\d+)\s*<\s*(?P<limit>\S+)\s*$")
+
+
+@dataclass(frozen=True)
+class Slo:
+    """One objective: `percentile` of `metric` below `limit_ms`."""
+    metric: str        # latency | ttfb | completion
+    percentile: str    # p50 ... p999
+    limit_ms: float
+
+    def __str__(self) -> str:
+        limit = (f"{self.limit_ms / 1000:g}s" if self.limit_ms >= 1000
+                 else f"{self.limit_ms:g}ms")
+        head = "" if self.metric == "latency" else f"{self.metric} "
+        return f"{head}{self.percentile}<{limit}"
+
+    def observed(self, result: dict) -> float | None:
+        return (result.get(METRICS[self.metric]) or {}).get(self.percentile)
+
+
+def parse_slo(text: str) -> Slo:
+    """`'p99<1s'`, `'completion p99<30s'`, `'ttfb p95<200ms'` -> Slo; ValueError otherwise."""
+    match = _SLO.match(text.lower())
+    if not match:
+        raise ValueError(f"bad --slo {text!r}: expected [latency|ttfb|completion] PCTL<DURATION, "
+                         "e.g. 'p99<1s' or 'completion p99<30s'")
+    metric = match["metric"] or "latency"
+    if metric not in METRICS:
+        raise ValueError(f"bad --slo {text!r}: unknown metric {metric!r} "
+                         f"(known: {', '.join(METRICS)})")
+    if match["pct"] not in PERCENTILES:
+        raise ValueError(f"bad --slo {text!r}: unknown percentile {match['pct']!r} "
+                         f"(known: {', '.join(PERCENTILES)})")
+    try:
+        limit = parse_duration(match["limit"])
+    except ValueError as exc:
+        raise ValueError(f"bad --slo {text!r}: {exc}")
+    return Slo(metric, match["pct"], limit * 1000)
+
+
+def backlog(samples: list[dict], duration: float, warmup: float) -> dict | None:
+    """Is the backlog (started − done) growing across the level? Measured by how the time to
+    done (completion − intended start) grows with the start: a queue growing at λ − μ per
+    second makes each later upload wait (λ − μ)/μ s longer per second, so the least-squares
+    `slope` (s per s) is the backlog's growth as a share of what completes. A slope from
+    every upload is steadier than counting the backlog at two instants (a few uploads at low
+    rates). Also {start, end}: the backlog counted at the window's ends, for the reader."""
+    uploads = [s for s in samples if s["kind"] != "bystander" and s["start"] is not None]
+    if not uploads:
+        return None
+    t0 = min(s["start"] for s in uploads)
+    lo, hi = t0 + warmup, t0 + duration
+    done = [(s["start"] - t0, s["done"] - s["start"]) for s in uploads
+            if s["error"] is None and s["done"] is not None and lo <= s["start"] <= hi]
+    slope = 0.0
+    if len(done) >= 3 and len({x for x, _ in done}) > 1:
+        slope = statistics.linear_regression([x for x, _ in done], [y for _, y in done]).slope
+
+    def left_at(s: dict) -> float | None:
+        return s["done"] if s["error"] is None else s["end"]
+
+    def at(t: float) -> int:
+        started = sum(1 for s in uploads if s["start"] <= t)
+        left = sum(1 for s in uploads if (x := left_at(s)) is not None and x <= t)
+        return started - left
+
+    return {"slope": round(slope, 4), "start": at(lo), "end": at(hi), "growth": at(hi) - at(lo),
+            "arrivals": sum(1 for s in uploads if lo < s["start"] <= hi)}
+
+
+def generator_lag(result: dict) -> str | None:
+    """Why the load generator, not the server, set this level's pace; None when it kept up."""
+    if not result.get("requests"):
+        errors = ", ".join(result.get("errors") or {}) or "no samples"
+        return f"the load generator measured nothing ({errors})"
+    if (result.get("client") or {}).get("saturated"):
+        return "the load generator's CPU was saturated"
+    ol = result.get("open_loop") or {}
+    if ol.get("dropped"):
+        return f"the load generator dropped {ol['dropped']} starts"
+    p95 = (ol.get("start_delay_ms") or {}).get("p95")
+    if p95 is not None and p95 > GENERATOR_LAG_MS:
+        return f"the load generator fell behind its timetable (start delay p95 {p95:.0f} ms)"
+    return None
+
+
+def checks(result: dict, slos: list[Slo], moved: dict | None) -> list[dict]:
+    """Every criterion of the level: {name, observed, limit, margin, text}."""
+    out = []
+    started = result.get("requests") or 0
+    share = (result.get("failures") or 0) / started if started else 1.0
+    out.append(_check("failures", share * 100, MAX_FAILURE_SHARE * 100, "%",
+                      f"failures {share:.1%} > {MAX_FAILURE_SHARE:.0%}"))
+    for slo in slos:
+        seen = slo.observed(result)
+        seen = math.inf if seen is None else seen  # nothing succeeded: nothing met the SLO
+        out.append(_check(str(slo), seen, slo.limit_ms, "ms",
+                          f"{str(slo).split('<')[0]} {_ms(seen)} > {_ms(slo.limit_ms)}"))
+    if moved is not None:
+        out.append(_check("backlog", moved["slope"], BACKLOG_SHARE, "s/s",
+                          f"backlog growing: the wait to done grew {moved['slope']:.2f} s per "
+                          f"s of the level (> {BACKLOG_SHARE:.2f}: more arrived than completed; "
+                          f"{moved['start']} -> {moved['end']} uploads in the system)"))
+    return out
+
+
+def judge(result: dict, slos: list[Slo], moved: dict | None) -> dict:
+    """{sustained, margin, checks, failed (the worst check's name), why, generator} of one level."""
+    found = checks(result, slos, moved)
+    worst = max(found, key=lambda c: c["margin"])
+    sustained = all(c["margin"] <= 1 for c in found)
+    return {"sustained": sustained, "margin": worst["margin"], "checks": found,
+            "failed": None if sustained else worst["name"],
+            "why": None if sustained else worst["text"], "generator": generator_lag(result)}
+
+
+def _check(name: str, observed: float, limit: float, unit: str, text: str) -> dict:
+    margin = observed / limit if limit > 0 else math.inf
+    return {"name": name, "observed": None if math.isinf(observed) else round(observed, 3),
+            "limit": limit, "unit": unit.strip(),
+            "margin": round(min(max(margin, MARGIN_FLOOR), 1e6), 4), "text": text}
+
+
+def _ms(v: float) -> str:
+    if math.isinf(v):
+        return "none succeeded"
+    return f"{v / 1000:.2f} s" if v >= 1000 else f"{v:.0f} ms"
