@@ -24,8 +24,8 @@ class Target:
     durable_at_ack: bool = True     # the bytes are on disk when it answers (False: a crash
                                     # after the answer can lose an acknowledged upload)
     protocols: tuple[str, ...] = ("upload",)  # "upload" (multipart POST), "tus"
-    services: tuple[str, ...] = ()  # helper services started first (see upbench.services)
-    sidecars: tuple[str, ...] = ()  # extra processes of the target (see upbench.services)
+    services: tuple[str, ...] = ()  # helper services started first (see upbench.lifecycle.services)
+    sidecars: tuple[str, ...] = ()  # extra processes of the target (see upbench.lifecycle.services)
 
     @property
     def answer(self) -> int:

@@ -18,12 +18,15 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import wait_until
-from upbench import cli, sustain
-from upbench.capacity_search import Search, SearchPlan, judge_rate
+from upbench import cli
+from upbench.config import SearchPlan, Slo
 from upbench.lifecycle import processes
 from upbench.lifecycle.ports import free_port
+from upbench.measure import sustain
+from upbench.plans import parse_slo
 from upbench.reporting import capacity as report
 from upbench.reporting import compare
+from upbench.run.capacity_search import Search, judge_rate
 
 REPO = Path(__file__).resolve().parent.parent
 APPS = REPO / "tests" / "apps"
@@ -32,12 +35,12 @@ APPS = REPO / "tests" / "apps"
 # --- the objectives at the argparse boundary ------------------------------------------------
 
 def test_slo_parses_metric_percentile_and_limit():
-    assert sustain.parse_slo("p99<1s") == sustain.Slo("latency", "p99", 1000.0)
-    assert sustain.parse_slo("completion p99 < 30s") == sustain.Slo("completion", "p99", 30000.0)
-    assert str(sustain.parse_slo("ttfb p95<200ms")) == "ttfb p95<200ms"
+    assert parse_slo("p99<1s") == Slo("latency", "p99", 1000.0)
+    assert parse_slo("completion p99 < 30s") == Slo("completion", "p99", 30000.0)
+    assert str(parse_slo("ttfb p95<200ms")) == "ttfb p95<200ms"
     for bad in ("p99>1s", "p98<1s", "size p99<1s", "p99<soon", "p99"):
         with pytest.raises(ValueError, match="bad --slo"):
-            sustain.parse_slo(bad)
+            parse_slo(bad)
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -141,14 +144,14 @@ def test_backlog_slope_tells_a_growing_queue_from_a_busy_one():
     assert growing["end"] > growing["start"]
     result = {"requests": 24, "failures": 0, "latency_ms": {"p99": 3.0},
               "completion_ms": {"p99": 900.0}}
-    slos = [sustain.parse_slo("p99<500ms")]
+    slos = [parse_slo("p99<500ms")]
     assert sustain.judge(result, slos, stable)["sustained"]
     over = sustain.judge(result, slos, growing)
     assert not over["sustained"] and over["failed"] == "backlog"  # fast acks, growing queue
 
 
 def test_failures_and_slo_decide_a_level():
-    slos = [sustain.parse_slo("p99<500ms"), sustain.parse_slo("completion p99<2s")]
+    slos = [parse_slo("p99<500ms"), parse_slo("completion p99<2s")]
     ok = {"requests": 200, "failures": 2, "latency_ms": {"p99": 400.0},
           "completion_ms": {"p99": 1900.0}}
     assert sustain.judge(ok, slos, None)["sustained"]  # 1 % failures is allowed

@@ -6,8 +6,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from loadtests.request import TUS_RETRY_DELAYS, RequestSpec, mask_url
-from upbench.capacity_search import SearchPlan
-from upbench.sustain import Slo
 
 
 @dataclass(frozen=True)
@@ -46,7 +44,7 @@ class RunConfig:
     workers: int = 2
     worker_class: str | None = None
     processes: int = 1           # Locust processes generating load
-    pin: str = "auto"            # CPU isolation: auto, on, off (upbench.pinning)
+    pin: str = "auto"            # CPU isolation: auto, on, off (upbench.lifecycle.pinning)
     max_upload: int = 1 << 30
     bandwidth: int = 1_000_000   # slow scenario, bytes/s per user
     chunk_size: int = 5_000_000  # resumable scenario: tus PATCH size
@@ -91,6 +89,39 @@ class ClaimsPlan:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+SLO_METRICS = {"latency": "latency_ms", "ttfb": "ttfb_ms", "completion": "completion_ms"}
+
+
+@dataclass(frozen=True)
+class Slo:
+    """One objective of `bench.py capacity`: `percentile` of `metric` below `limit_ms`."""
+    metric: str        # latency | ttfb | completion
+    percentile: str    # p50 ... p999
+    limit_ms: float
+
+    def __str__(self) -> str:
+        limit = (f"{self.limit_ms / 1000:g}s" if self.limit_ms >= 1000
+                 else f"{self.limit_ms:g}ms")
+        head = "" if self.metric == "latency" else f"{self.metric} "
+        return f"{head}{self.percentile}<{limit}"
+
+    def observed(self, result: dict) -> float | None:
+        return (result.get(SLO_METRICS[self.metric]) or {}).get(self.percentile)
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    start: float = 8.0           # first rate (uploads/s)
+    max_rate: float = 2000.0
+    min_rate: float = 0.25       # below this the search gives up: "< min_rate"
+    growth: float = 2.0
+    resolution: float = 0.10     # bisect until hi/lo <= 1 + resolution
+    min_reps: int = 2            # a verdict needs at least this many repetitions of a rate
+    max_reps: int = 4
+    max_levels: int = 18         # per target
+    budget_s: float = 180.0      # per target: no level starts after this
 
 
 @dataclass(frozen=True)

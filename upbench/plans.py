@@ -13,6 +13,7 @@ flags (every scenario x size x level), filled in with the plan's values for the 
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,8 +22,7 @@ from loadtests.request import TUS_RETRY_DELAYS, RequestSpec, split_credentials
 from loadtests.units import parse_duration, parse_size
 from targets.common.work import Work
 from upbench import claims, registry
-from upbench.capacity_search import SearchPlan
-from upbench.config import CapacityPlan, ClaimsPlan, LoadLevel, RunConfig, Stage
+from upbench.config import SLO_METRICS, CapacityPlan, ClaimsPlan, LoadLevel, RunConfig, SearchPlan, Slo, Stage
 from upbench.errors import UsageError
 
 DEFAULT = dict(scenarios="upload,mixed,slow,resumable", sizes="1MB", users="8",
@@ -181,6 +181,30 @@ def claims_plan_from_args(args) -> tuple[ClaimsPlan, RunConfig]:
     config = RunConfig(targets=targets, stages=(), duration=plan.duration, warmup=plan.warmup,
                        workers=args.workers, out=_out_dir(args.out), quiet=args.quiet)
     return plan, config
+
+
+SLO_PERCENTILES = ("p50", "p90", "p95", "p99", "p999")
+_SLO = re.compile(r"^\s*(?:(?P<metric>[a-z]+)\s+)?(?P<pct>p\d+)\s*<\s*(?P<limit>\S+)\s*$")
+
+
+def parse_slo(text: str) -> Slo:
+    """`'p99<1s'`, `'completion p99<30s'`, `'ttfb p95<200ms'` -> Slo; ValueError otherwise."""
+    match = _SLO.match(text.lower())
+    if not match:
+        raise ValueError(f"bad --slo {text!r}: expected [latency|ttfb|completion] PCTL<DURATION, "
+                         "e.g. 'p99<1s' or 'completion p99<30s'")
+    metric = match["metric"] or "latency"
+    if metric not in SLO_METRICS:
+        raise ValueError(f"bad --slo {text!r}: unknown metric {metric!r} "
+                         f"(known: {', '.join(SLO_METRICS)})")
+    if match["pct"] not in SLO_PERCENTILES:
+        raise ValueError(f"bad --slo {text!r}: unknown percentile {match['pct']!r} "
+                         f"(known: {', '.join(SLO_PERCENTILES)})")
+    try:
+        limit = parse_duration(match["limit"])
+    except ValueError as exc:
+        raise ValueError(f"bad --slo {text!r}: {exc}")
+    return Slo(metric, match["pct"], limit * 1000)
 
 
 CAPACITY = dict(duration="3s", warmup="500ms", search=SearchPlan())

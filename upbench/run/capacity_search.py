@@ -1,7 +1,7 @@
 """The search for a capacity: the highest arrival rate a target sustains, with its interval.
 
 It only decides which rate to measure next; `measure(rate)` runs one open-loop level and
-returns its record ({"sustained", "margin", "why", "generator", ...}, see upbench.sustain).
+returns its record ({"sustained", "margin", "why", "generator", ...}, see upbench/measure/sustain.py).
 
 1. **Grow**: from `start`, double the rate while levels are sustained (down, halving, when
    the first is not), up to `max_rate`.
@@ -33,23 +33,11 @@ import math
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from upbench.config import SearchPlan
 
 CONFIDENCE = 0.95
 MARGIN_CLIP = 10.0  # margins beyond 10x either way say nothing more about the knee
-
-
-@dataclass(frozen=True)
-class SearchPlan:
-    start: float = 8.0           # first rate (uploads/s)
-    max_rate: float = 2000.0
-    min_rate: float = 0.25       # below this the search gives up: "< min_rate"
-    growth: float = 2.0
-    resolution: float = 0.10     # bisect until hi/lo <= 1 + resolution
-    min_reps: int = 2            # a verdict needs at least this many repetitions of a rate
-    max_reps: int = 4
-    max_levels: int = 18         # per target
-    budget_s: float = 180.0      # per target: no level starts after this
 
 
 class _Stop(Exception):

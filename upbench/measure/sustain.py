@@ -1,5 +1,6 @@
-"""When is an open-loop level *sustained*? The service-level objectives (`--slo 'p99<1s'`,
-`--slo 'completion p99<30s'`) and the rule `bench.py capacity` judges every level by.
+"""When is an open-loop level *sustained*? The rule `bench.py capacity` judges every level by,
+against its service-level objectives (`--slo 'p99<1s'`, `--slo 'completion p99<30s'`:
+upbench.config.Slo).
 
 A level at arrival rate R is sustained when all of these hold:
 - failures <= 1 % of the uploads started in the measured window;
@@ -22,56 +23,14 @@ generator, not the server: it is marked `generator` and never counted as a capac
 from __future__ import annotations
 
 import math
-import re
 import statistics
-from dataclasses import dataclass
 
-from loadtests.units import parse_duration
+from upbench.config import Slo
 
 MAX_FAILURE_SHARE = 0.01     # failures allowed in a sustained level
 BACKLOG_SHARE = 0.05         # growth allowed: 5 % of what completes (wait slope, s per s)
 GENERATOR_LAG_MS = 50.0      # p95 start delay beyond which the timetable was not kept
 MARGIN_FLOOR = 0.01          # a check with nothing observed (0 failures) still has a log
-METRICS = {"latency": "latency_ms", "ttfb": "ttfb_ms", "completion": "completion_ms"}
-PERCENTILES = ("p50", "p90", "p95", "p99", "p999")
-_SLO = re.compile(r"^\s*(?:(?P<metric>[a-z]+)\s+)?(?P<pct>p\d+)\s*<\s*(?P<limit>\S+)\s*$")
-
-
-@dataclass(frozen=True)
-class Slo:
-    """One objective: `percentile` of `metric` below `limit_ms`."""
-    metric: str        # latency | ttfb | completion
-    percentile: str    # p50 ... p999
-    limit_ms: float
-
-    def __str__(self) -> str:
-        limit = (f"{self.limit_ms / 1000:g}s" if self.limit_ms >= 1000
-                 else f"{self.limit_ms:g}ms")
-        head = "" if self.metric == "latency" else f"{self.metric} "
-        return f"{head}{self.percentile}<{limit}"
-
-    def observed(self, result: dict) -> float | None:
-        return (result.get(METRICS[self.metric]) or {}).get(self.percentile)
-
-
-def parse_slo(text: str) -> Slo:
-    """`'p99<1s'`, `'completion p99<30s'`, `'ttfb p95<200ms'` -> Slo; ValueError otherwise."""
-    match = _SLO.match(text.lower())
-    if not match:
-        raise ValueError(f"bad --slo {text!r}: expected [latency|ttfb|completion] PCTL<DURATION, "
-                         "e.g. 'p99<1s' or 'completion p99<30s'")
-    metric = match["metric"] or "latency"
-    if metric not in METRICS:
-        raise ValueError(f"bad --slo {text!r}: unknown metric {metric!r} "
-                         f"(known: {', '.join(METRICS)})")
-    if match["pct"] not in PERCENTILES:
-        raise ValueError(f"bad --slo {text!r}: unknown percentile {match['pct']!r} "
-                         f"(known: {', '.join(PERCENTILES)})")
-    try:
-        limit = parse_duration(match["limit"])
-    except ValueError as exc:
-        raise ValueError(f"bad --slo {text!r}: {exc}")
-    return Slo(metric, match["pct"], limit * 1000)
 
 
 def backlog(samples: list[dict], duration: float, warmup: float) -> dict | None:

@@ -1,9 +1,9 @@
 """`bench.py capacity`: per target, the highest upload rate it sustains under the SLOs, found
-by search (upbench/capacity_search.py) with its interval.
+by search (upbench/run/capacity_search.py) with its interval.
 
 Every level is an open-loop level of the `upload` scenario run by the run's own level engine
-(`runner.run_level`: a Locust subprocess keeping a timetable, latency from the intended start,
-the server's process tree sampled), judged by upbench/sustain.py. Before the next level, work
+(`sweep.run_level`: a Locust subprocess keeping a timetable, latency from the intended start,
+the server's process tree sampled), judged by upbench/measure/sustain.py. Before the next level, work
 a 202 target accepted but had not finished when Locust stopped is waited for (its status
 endpoint polled): a queue left over would slow the next level down.
 
@@ -24,16 +24,17 @@ from loadtests.samples import read_samples
 from loadtests.units import format_size
 from loadtests.upload import final_state, parse_json
 from targets.spec import Target
-from upbench import registry, sustain
-from upbench.capacity_search import Search
+from upbench import registry
 from upbench.config import CapacityPlan, LoadLevel, RunConfig
 from upbench.lifecycle import pinning
 from upbench.lifecycle.server import ServerOptions
+from upbench.measure import sustain
 from upbench.paths import reports_dir
 from upbench.progress import Progress
 from upbench.reporting import capacity as report
 from upbench.reporting import html, results
-from upbench.runner import Run, Subject, run_external, run_level, with_target
+from upbench.run.capacity_search import Search
+from upbench.run.sweep import Run, Subject, run_external, run_level, with_target
 
 SCENARIO = SCENARIOS["upload"]
 LEVELS_GUESS = 12     # levels a search takes, for the progress line's time left
