@@ -186,6 +186,35 @@ def test_compare_gates_a_capacity_drop_beyond_noise_only():
         compare.parse_thresholds("capacty:-10%")
 
 
+def test_report_draws_each_targets_curves_and_knee():
+    def with_figures(measure):
+        def wrapped(rate):
+            level = measure(rate)
+            ms = 50 * level["margin"]
+            return level | {"latency_ms": {"p50": ms / 2, "p99": ms},
+                            "completion_ms": {"p50": ms / 2, "p99": ms},
+                            "achieved_rps": min(rate, 40.0)}
+        return wrapped
+
+    records = []
+    for target, cap in (("flask-sync", 20.0), ("queued", 6.0)):
+        found = Search(SearchPlan(), with_figures(knee(cap))).run()
+        records.append(found | {"target": target, "slo": ["p99<500ms"], "at": None,
+                                "risk": {"text": "stored before the answer"}})
+    stored = {"config": {"work": "sha256", "duration": 3.0}, "results": [],
+              "capacity_plan": {"size_bytes": 1000000, "slo": ["p99<500ms"]},
+              "capacity": records}
+    fig = report.figure(stored, ["flask-sync", "queued"])
+    assert {m["target"] for m in fig["meta"]["marks"]} == {"flask-sync", "queued"}
+    for mark, record in zip(fig["meta"]["marks"], records, strict=True):
+        assert mark["interval"] == record["interval"] and mark["rate"] == record["rate"]
+    lines = {(line["label"], line["color"]) for line in fig["meta"]["lines"]}
+    assert len({color for _, color in lines}) == 2  # one colour per target
+    assert [r["target"] for r in report.rows(stored)] == ["flask-sync", "queued"]  # ranked
+    text = "\n".join(report.table_lines(stored))
+    assert "95 %" not in text and "flask-sync" in text and "stored before the answer" in text
+
+
 # --- live known truths ------------------------------------------------------------------------
 
 @pytest.fixture

@@ -87,3 +87,20 @@ class Verdict(TypedDict):
     effect: Effect
     repetitions: list[dict]
     evidence: str
+
+
+class Capacity(TypedDict, total=False):
+    """One target's capacity (`bench.py capacity`; results.json `capacity`)."""
+    target: str
+    rate: float                            # the estimate (uploads/s); "≥ rate" when bounded
+    interval: list[float | None]           # [lo, hi]; hi None: no rate was judged over
+    bound: Literal["slo", "generator", "max-rate"]
+    decided: bool                          # False: a cap ended the search first
+    slo: list[str]
+    why: str                               # why the next rate failed (or the search ended)
+    size_bytes: int
+    work: str
+    at: dict | None                        # figures at the interval's low end
+    risk: dict                             # acknowledges, before_durable, text
+    rates: list[dict]                      # per rate: n, mean log margin, interval, verdict
+    levels: list[dict]                     # every level measured, in order

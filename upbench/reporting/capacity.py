@@ -121,7 +121,9 @@ def figure(doc: dict, known_targets: list[str]) -> dict | None:
             if block == "latency_ms":
                 chart.line(ax, xs, [points[x][block]["p50"] for x in xs], None, color, "--",
                            legend=False, linewidth=1, alpha=0.7)
-            _knee(chart, ax, c, color)
+            _knee(ax, c, color)
+        chart.meta["marks"].append({"target": c["target"], "rate": c["rate"],
+                                    "interval": c["interval"], "bound": c["bound"]})
     _decorate(chart, panels, records, min(rates), max(rates))
     plan = doc.get("capacity_plan") or {}
     caption = (f"Open-loop levels of {format_size(plan.get('size_bytes') or 0)} uploads (work "
@@ -148,7 +150,7 @@ def _medians(levels: list[dict]) -> dict[float, dict]:
     return out
 
 
-def _knee(chart: Chart, ax, record: dict, color: str) -> None:
+def _knee(ax, record: dict, color: str) -> None:
     lo, hi = record["interval"]
     if record["bound"] in BOUND_TEXT:
         if lo:
@@ -158,8 +160,6 @@ def _knee(chart: Chart, ax, record: dict, color: str) -> None:
         ax.axvspan(lo, hi, color=color, alpha=0.12, linewidth=0)
     if record["rate"]:
         ax.axvline(record["rate"], color=color, linewidth=1.2)
-        chart.meta["marks"].append({"target": record["target"], "rate": record["rate"],
-                                    "interval": [lo, hi]})
 
 
 def _decorate(chart: Chart, panels, records: list[dict], lo: float, hi: float) -> None:

@@ -31,13 +31,14 @@ from upbench.lifecycle.server import ServerOptions
 from upbench.measure import sustain
 from upbench.paths import reports_dir
 from upbench.progress import Progress
+from upbench.records import Capacity
 from upbench.reporting import capacity as report
 from upbench.reporting import html, results
 from upbench.run.capacity_search import Search
 from upbench.run.sweep import Run, Subject, run_external, run_level, with_target
 
 SCENARIO = SCENARIOS["upload"]
-LEVELS_GUESS = 12     # levels a search takes, for the progress line's time left
+LEVELS_GUESS = 15     # levels a search takes, for the progress line's time left
 DRAIN_S = 60.0        # longest wait for a 202 target's leftover work between two levels
 
 
@@ -79,7 +80,7 @@ def search(ctx: Run, plan: CapacityPlan, subject: Subject, target: Target | None
         return measure_level(ctx, plan, subject, rate, reps[rate])
 
     found = Search(plan.search, measure, say=ctx.progress.info).run()
-    record = {"target": subject.name, **found, "slo": [str(s) for s in plan.slos],
+    record: Capacity = {"target": subject.name, **found, "slo": [str(s) for s in plan.slos],
               "size_bytes": plan.size, "work": ctx.config.work,
               "at": at_capacity(found), "risk": risk(target)}
     ctx.doc["capacity"].append(record)
