@@ -148,6 +148,8 @@ def test_backlog_slope_tells_a_growing_queue_from_a_busy_one():
     assert sustain.judge(result, slos, stable)["sustained"]
     over = sustain.judge(result, slos, growing)
     assert not over["sustained"] and over["failed"] == "backlog"  # fast acks, growing queue
+    assert growing["ack_slope"] == pytest.approx(0.0, abs=0.01)
+    assert "the work behind fast acks falls behind" in over["why"]
 
 
 def test_failures_and_slo_decide_a_level():
@@ -161,6 +163,9 @@ def test_failures_and_slo_decide_a_level():
     assert late["failed"] == "completion p99<2s" and "completion p99 2.50 s > 2.00 s" in late["why"]
     lag = {"requests": 10, "client": {}, "open_loop": {"start_delay_ms": {"p95": 80.0}}}
     assert "fell behind" in sustain.generator_lag(lag)
+    short = {"requests": 26, "load": {"rate": 19.0}, "open_loop": {}}  # Locust stopped early
+    assert "stopped early: 26 of the timetable's 48" in sustain.generator_lag(short, 2.5)
+    assert sustain.generator_lag(short | {"requests": 47}, 2.5) is None
 
 
 # --- compare and report read the stored records ---------------------------------------------
@@ -280,7 +285,7 @@ def test_202_server_capacity_is_its_worker_not_its_acks(app_server, tmp_path):
                      "--slo", "p99<500ms", "--slo", "completion p99<5s", "--start-rate", "4")
     assert c["bound"] == "slo" and c["decided"], c["why"]
     assert 4.25 <= c["rate"] <= 5.75
-    assert "backlog" in c["why"]  # not the acks' latency
+    assert "the work behind fast acks falls behind" in c["why"]  # not the acks' latency
     assert c["at"]["latency_p99_ms"] < 100
 
 

@@ -97,7 +97,7 @@ def measure_level(ctx: Run, plan: CapacityPlan, subject: Subject, rate: float, r
                        label=label)
     samples = read_samples(ctx.out / "samples" / subject.name / label)  # as run_level wrote
     moved = sustain.backlog(samples, config.duration, config.warmup)
-    verdict = sustain.judge(result, list(plan.slos), moved)
+    verdict = sustain.judge(result, list(plan.slos), moved, config.duration - config.warmup)
     level = {"rate": rate, **verdict, **figures(result), "backlog": moved,
              "undrained": drain(subject, samples)}
     ctx.progress.info(report.level_line(level))
