@@ -185,6 +185,10 @@ def test_compare_gates_a_capacity_drop_beyond_noise_only():
     assert not failing and "within noise" in "\n".join(lines)  # overlapping intervals
     lines, failing = compare.compare(doc(50, 50, None, "max-rate"), doc(30, 28, 33), limit)
     assert failing  # under the old "≥ 50" altogether
+    undecided = doc(30, 28, 33)
+    undecided["capacity"][0]["decided"] = False
+    lines, failing = compare.compare(doc(42, 38, 45), undecided, limit)
+    assert not failing and "not gated" in "\n".join(lines)  # a bracket is no interval
     lines, failing = compare.compare(doc(42, 38, 45), doc(60, 55, 66), limit)
     assert not failing and "beyond noise" in "\n".join(lines)  # a rise is no regression
     with pytest.raises(ValueError, match="unknown metric"):

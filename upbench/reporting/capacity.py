@@ -111,13 +111,11 @@ def figure(doc: dict, known_targets: list[str]) -> dict | None:
         color, dash = styles.color(c["target"]), styles.dash(c["target"])
         points = _medians(c["levels"])
         xs = sorted(points)
+        label = f"{c['target']}: {_short(c)}"
         for ax, (block, _) in zip(chart.axes, panels, strict=True):
-            if block == "achieved_rps":
-                chart.line(ax, xs, [points[x]["achieved_rps"] for x in xs], c["target"], color,
-                           dash, marker="o", markersize=3)
-            else:
-                chart.line(ax, xs, [points[x][block]["p99"] for x in xs], c["target"], color,
-                           dash, marker="o", markersize=3)
+            ys = ([points[x]["achieved_rps"] for x in xs] if block == "achieved_rps"
+                  else [points[x][block]["p99"] for x in xs])
+            chart.line(ax, xs, ys, label, color, dash, marker="o", markersize=3)
             if block == "latency_ms":
                 chart.line(ax, xs, [points[x][block]["p50"] for x in xs], None, color, "--",
                            legend=False, linewidth=1, alpha=0.7)
@@ -134,6 +132,15 @@ def figure(doc: dict, known_targets: list[str]) -> dict | None:
                "one); dotted: the SLOs; grey diagonal: achieved = offered.")
     return {"title": "Capacity: latency and throughput against the offered rate",
             "caption": caption, "png": chart.png(), "meta": chart.meta}
+
+
+def _short(record: dict) -> str:
+    """The legend's capacity: "25 [21–32]/s", "≥ 50/s", "~18 [16–?]/s"."""
+    lo, hi = record["interval"]
+    if record["bound"] in BOUND_TEXT:
+        return f"≥ {_rate(lo)}/s"
+    head = _rate(record["rate"]) if record.get("decided") else f"~{_rate(record['rate'])}"
+    return f"{head} [{_rate(lo)}–{_rate(hi)}]/s"
 
 
 def _medians(levels: list[dict]) -> dict[float, dict]:

@@ -268,7 +268,8 @@ def capacity_changes(old: dict, new: dict, thresholds: list[Threshold]) -> tuple
     low end: a drop; NEW's low end over OLD's high end: a rise). A `capacity:-10%` limit fails
     the gate when the capacity dropped beyond noise by more than 10 %. A "≥ R" capacity (load
     generator or --max-rate bound) has no high end: only a NEW interval wholly under R is a
-    drop beyond noise."""
+    drop beyond noise. A search that was not decided (a cap ended it) has a bracket, not an
+    interval: it is reported, never gated."""
     def ident(c: dict) -> tuple:
         return (c["target"], c.get("size_bytes"), c.get("work"), tuple(c.get("slo") or ()))
 
@@ -286,13 +287,17 @@ def capacity_changes(old: dict, new: dict, thresholds: list[Threshold]) -> tuple
         drop = n_hi is not None and n_hi < o_lo
         rise = o_hi is not None and n_lo > o_hi
         ch = (c["rate"] / o["rate"] - 1) if o["rate"] else None
+        undecided = [x["target"] for x in (o, c) if not x.get("decided", True)
+                     and x["bound"] == "slo"]
         text = (f"{c['target']}: {_interval(o)} -> {_interval(c)}"
                 + (f", {ch * 100:+.0f}%" if ch is not None else "")
-                + (" (beyond noise: the intervals do not overlap)" if drop or rise
-                   else " (within noise: the intervals overlap)"))
+                + (" (a search was not decided: its bracket is no interval, not gated)"
+                   if undecided else " (beyond noise: the intervals do not overlap)"
+                   if drop or rise else " (within noise: the intervals overlap)"))
         lines.append(f"  {text}")
         for t in thresholds:
-            if ch is not None and (drop or rise) and t.crossed(o["rate"], c["rate"]):
+            if ch is not None and (drop or rise) and not undecided \
+                    and t.crossed(o["rate"], c["rate"]):
                 failing.append(f"{text}, limit {t.percent:+g}% [changed]")
     lines += [f"  {c['target']}: only in OLD ({_interval(c)})" for k, c in before.items()
               if k not in after]
