@@ -262,6 +262,7 @@ def capacity_run(tmp_path: Path, *args: str) -> dict:
     return record
 
 
+@pytest.mark.slow
 def test_slots_server_capacity_is_its_throughput_limit(app_server, tmp_path):
     """2 slots of 100 ms: μ = 20/s exactly. Locust's open loop is a timetable (deterministic
     arrivals), so this is D/D/2: below μ nothing waits (latency = 100 ms, far under the SLO
