@@ -24,6 +24,7 @@ from upbench.lifecycle import processes
 from upbench.lifecycle.ports import free_port
 from upbench.measure import sustain
 from upbench.plans import parse_slo
+from upbench.records import Capacity, undeclared
 from upbench.reporting import capacity as report
 from upbench.reporting import compare
 from upbench.run.capacity_search import Search, judge_rate
@@ -259,6 +260,7 @@ def capacity_run(tmp_path: Path, *args: str) -> dict:
     assert done.returncode == 0, done.stderr[-3000:]
     assert "uploads/s" in done.stdout and "repetition 1" in done.stderr  # table, progress
     [record] = json.loads((out / "results.json").read_text())["capacity"]
+    assert undeclared(record, Capacity) == []
     return record
 
 

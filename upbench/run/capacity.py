@@ -2,7 +2,7 @@
 by search (upbench/run/capacity_search.py) with its interval.
 
 Every level is an open-loop level of the `upload` scenario run by the run's own level engine
-(`sweep.run_level`: a Locust subprocess keeping a timetable, latency from the intended start,
+(`upbench.run.level`: a Locust subprocess keeping a timetable, latency from the intended start,
 the server's process tree sampled), judged by upbench/measure/sustain.py. Before the next level, work
 a 202 target accepted but had not finished when Locust stopped is waited for (its status
 endpoint polled): a queue left over would slow the next level down.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from loadtests.catalog import SCENARIOS
@@ -26,82 +27,90 @@ from loadtests.upload import final_state, parse_json
 from targets.spec import Target
 from upbench import registry
 from upbench.config import CapacityPlan, LoadLevel, RunConfig
-from upbench.lifecycle import pinning
 from upbench.lifecycle.server import ServerOptions
 from upbench.measure import sustain
-from upbench.paths import reports_dir
 from upbench.progress import Progress
 from upbench.records import Capacity
 from upbench.reporting import capacity as report
-from upbench.reporting import html, results
+from upbench.reporting import html
 from upbench.run.capacity_search import Search
-from upbench.run.sweep import Run, Subject, run_external, run_level, with_target
+from upbench.run.context import RunContext
+from upbench.run.level import Level, run_level
+from upbench.run.start import start_verified
+from upbench.run.subject import Subject
+from upbench.run.sweep import external_subject, verified_external
 
 SCENARIO = SCENARIOS["upload"]
 LEVELS_GUESS = 15     # levels a search takes, for the progress line's time left
 DRAIN_S = 60.0        # longest wait for a 202 target's leftover work between two levels
 
 
-def run(plan: CapacityPlan, config: RunConfig, argv: list[str],
-        targets: dict[str, Target] | None = None) -> Path:
-    """`targets` replaces the registry's (tests' known-truth servers)."""
-    run_id = results.new_run_id()
-    out = config.out or reports_dir() / run_id
-    out.mkdir(parents=True, exist_ok=True)
-    doc = results.skeleton(run_id, ["python", "bench.py", *mask_argv(argv)], config.as_dict())
-    doc["capacity_plan"] = plan.as_dict()
-    doc["capacity"] = []
-    cpus = pinning.plan(config.pin, config.processes)
-    doc["pinning"] = cpus.as_dict()
+def run_capacity(plan: CapacityPlan, config: RunConfig, argv: list[str],
+                 targets: dict[str, Target] | None = None) -> Path:
+    """Every target's search; returns the run's folder. `targets` replaces the registry's."""
     known = targets or registry.discover()
     chosen = [] if config.url else [known[name] for name in config.targets]
-    ctx = Run(config, out, doc, Progress(max(len(chosen), 1) * LEVELS_GUESS,
-                                         config.duration + 5, config.quiet), cpus)
+    ctx = RunContext.open(mask_argv(argv), config.as_dict(), config.out, config.pin,
+                          config.processes, Progress(max(len(chosen), 1) * LEVELS_GUESS,
+                                                     config.duration + 5, config.quiet))
+    ctx.doc["capacity_plan"] = plan.as_dict()
+    ctx.doc["capacity"] = []
     if config.url:
-        run_external(ctx, lambda subject: search(ctx, plan, subject, None))
+        subject = verified_external(ctx, config, external_subject(config))
+        if subject is not None:
+            search(ctx, plan, config, subject, None)
     for target in chosen:
-        with_target(ctx, target, ServerOptions(
-            workers=config.workers, worker_class=config.worker_class,
-            max_upload=config.max_upload, work=config.work, cpus=cpus.target),
-            lambda subject, t=target: search(ctx, plan, subject, t), skipped_levels=LEVELS_GUESS)
+        options = ServerOptions(workers=config.workers, worker_class=config.worker_class,
+                                max_upload=config.max_upload, work=config.work,
+                                cpus=ctx.cpus.target)
+        with ExitStack() as stack:
+            subject, check = start_verified(stack, target, options, ctx.out / "logs",
+                                            ctx.progress)
+            ctx.verified(check)
+            if subject is None:
+                ctx.progress.skip(LEVELS_GUESS)
+            else:
+                search(ctx, plan, config, subject, target)
         ctx.save()
-    doc["summary"] = report.summary(doc)
+    ctx.doc["summary"] = report.summary(ctx.doc)  # no claim is judged from a search
     ctx.save()
-    html.render(doc, out / "index.html")
-    return out
+    html.render(ctx.doc, ctx.out / "index.html")
+    return ctx.out
 
 
-def search(ctx: Run, plan: CapacityPlan, subject: Subject, target: Target | None) -> None:
+def search(ctx: RunContext, plan: CapacityPlan, config: RunConfig, subject: Subject,
+           target: Target | None) -> None:
     """One target's search; its record joins the document (and is saved) when it ends."""
     reps: dict[float, int] = {}
 
     def measure(rate: float) -> dict:
         reps[rate] = reps.get(rate, 0) + 1
-        return measure_level(ctx, plan, subject, rate, reps[rate])
+        return measure_level(ctx, plan, config, subject, rate, reps[rate])
 
     found = Search(plan.search, measure, say=ctx.progress.info).run()
     record: Capacity = {"target": subject.name, **found, "slo": [str(s) for s in plan.slos],
-              "size_bytes": plan.size, "work": ctx.config.work,
-              "at": at_capacity(found), "risk": risk(target)}
+                        "size_bytes": plan.size, "work": config.work,
+                        "at": at_capacity(found), "risk": risk(target)}
     ctx.doc["capacity"].append(record)
     ctx.progress.info(report.headline(record))
     ctx.save()
 
 
-def measure_level(ctx: Run, plan: CapacityPlan, subject: Subject, rate: float, rep: int) -> dict:
-    config = ctx.config
-    label = f"capacity-{rate:g}-{rep}"
+def measure_level(ctx: RunContext, plan: CapacityPlan, config: RunConfig, subject: Subject,
+                  rate: float, rep: int) -> dict:
+    level = Level(SCENARIO, plan.size, LoadLevel("open", rate=rate), config.duration,
+                  config.warmup, config.work, config.processes,
+                  label=f"capacity-{rate:g}-{rep}")
     ctx.progress.step(f"{subject.name} · {format_size(plan.size)} · {rate:g}/s · "
                       f"repetition {rep}")
-    result = run_level(ctx, subject, SCENARIO, plan.size, LoadLevel("open", rate=rate),
-                       label=label)
-    samples = read_samples(ctx.out / "samples" / subject.name / label)  # as run_level wrote
+    result = run_level(ctx, subject, level)
+    samples = read_samples(ctx.out / "samples" / subject.name / level.name)  # run_level's
     moved = sustain.backlog(samples, config.duration, config.warmup)
     verdict = sustain.judge(result, list(plan.slos), moved, config.duration - config.warmup)
-    level = {"rate": rate, **verdict, **figures(result), "backlog": moved,
+    found = {"rate": rate, **verdict, **figures(result), "backlog": moved,
              "undrained": drain(subject, samples)}
-    ctx.progress.info(report.level_line(level))
-    return level
+    ctx.progress.info(report.level_line(found))
+    return found
 
 
 def figures(result: dict) -> dict:
