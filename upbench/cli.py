@@ -130,6 +130,8 @@ def _capacity_parser(sub) -> None:
     cap.add_argument("--duration", default=None, help="per level (default 3s; --quick 2s)")
     cap.add_argument("--workers", type=int, default=2, help="server worker processes")
     cap.add_argument("--worker-class", default=None, help="override the gunicorn worker class")
+    cap.add_argument("--processes", type=int, default=1,
+                     help="Locust processes generating load (when one is the bound)")
     cap.add_argument("--quick", action="store_true",
                      help="2 s levels, 20%% resolution, at most 10 levels per target")
     _endpoint_flags(cap)

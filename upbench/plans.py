@@ -232,8 +232,9 @@ def capacity_from_args(args) -> tuple[CapacityPlan, RunConfig]:
     for flag, value in (("--max-rate", max_rate), ("--start-rate", start)):
         if value <= 0:
             raise UsageError(f"{flag} must be positive")
-    if args.workers < 1:
-        raise UsageError("--workers must be at least 1")
+    for flag, count in (("--workers", args.workers), ("--processes", args.processes)):
+        if count < 1:
+            raise UsageError(f"{flag} must be at least 1")
     search = dataclasses.replace(search, start=start, max_rate=max_rate, resolution=resolution,
                                  min_rate=min(search.min_rate, start))
     url, request, status_url = _endpoint(args, ("upload",))
@@ -247,6 +248,7 @@ def capacity_from_args(args) -> tuple[CapacityPlan, RunConfig]:
     level = Stage("upload", (size,), ())  # the rates are the search's
     config = RunConfig(targets=targets, stages=(level,), duration=duration, warmup=warmup,
                        work=args.work, workers=args.workers, worker_class=args.worker_class,
+                       processes=args.processes,
                        url=url, name=args.name, out=_out_dir(args.out), quiet=args.quiet, request=request,
                        status_url=status_url, verify=not args.no_verify)
     return CapacityPlan(size, tuple(args.slo), search), config
