@@ -150,7 +150,8 @@ class CapacityPlan:
     size: int
     slos: tuple[Slo, ...]
     search: SearchPlan = SearchPlan()
+    scenario: str = "upload"      # one multipart POST per upload, open loop
 
     def as_dict(self) -> dict:
         return {"size_bytes": self.size, "slo": [str(s) for s in self.slos],
-                "search": asdict(self.search)}
+                "scenario": self.scenario, "search": asdict(self.search)}

@@ -40,7 +40,6 @@ from upbench.run.start import start_verified
 from upbench.run.subject import Subject
 from upbench.run.sweep import external_subject, verified_external
 
-SCENARIO = SCENARIOS["upload"]
 LEVELS_GUESS = 15     # levels a search takes, for the progress line's time left
 DRAIN_S = 60.0        # longest wait for a 202 target's leftover work between two levels
 
@@ -98,7 +97,7 @@ def search(ctx: RunContext, plan: CapacityPlan, config: RunConfig, subject: Subj
 
 def measure_level(ctx: RunContext, plan: CapacityPlan, config: RunConfig, subject: Subject,
                   rate: float, rep: int) -> dict:
-    level = Level(SCENARIO, plan.size, LoadLevel("open", rate=rate), config.duration,
+    level = Level(SCENARIOS[plan.scenario], plan.size, LoadLevel("open", rate=rate), config.duration,
                   config.warmup, config.work, config.processes,
                   label=f"capacity-{rate:g}-{rep}")
     ctx.progress.step(f"{subject.name} · {format_size(plan.size)} · {rate:g}/s · "
