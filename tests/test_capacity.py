@@ -116,6 +116,16 @@ def test_max_rate_sustained_says_at_least_max_rate():
     found = Search(SearchPlan(max_rate=50.0), knee(100.0)).run()
     assert found["bound"] == "max-rate" and found["decided"]
     assert found["interval"] == [50.0, None]
+    flips = iter(range(100))
+
+    def flaky_at_max(rate):  # 50/s fails every other time: no "≥ 50"
+        over = rate >= 50 and next(flips) % 2 == 1
+        return {"sustained": not over, "margin": 2.0 if over else 0.2, "generator": None,
+                "failed": "p99" if over else None, "why": "p99" if over else None}
+
+    found = Search(SearchPlan(max_rate=50.0), flaky_at_max).run()
+    assert found["bound"] == "slo" and not found["decided"]
+    assert found["interval"] == [45.5, None] and "was not sustained" in found["why"]
 
 
 def test_nothing_sustained_down_to_the_floor():
@@ -299,7 +309,7 @@ def test_202_server_capacity_is_its_worker_not_its_acks(app_server, tmp_path):
 def test_never_over_below_max_rate_says_at_least_max_rate(app_server, tmp_path):
     url = app_server("timed_server.py")
     c = capacity_run(tmp_path, "--url", url + "/upload", "--slo", "p99<1s",
-                     "--start-rate", "5", "--max-rate", "10")
+                     "--start-rate", "5", "--max-rate", "10", "--duration", "3s")
     assert c["bound"] == "max-rate" and c["interval"] == [10.0, None]
     assert len(c["levels"]) <= 4
     out = tmp_path / "cap"

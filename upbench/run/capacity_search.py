@@ -137,6 +137,9 @@ class Search:
             lo_done = lo is None or verdict[lo] == "sustained"
             hi_done = hi is None or verdict[hi] == "over"
             if lo_done and hi_done:
+                if hi is None and lo is not None and lo < self.plan.max_rate:
+                    raise _Stop("budget", f"--max-rate {self.plan.max_rate:g}/s was not "
+                                "sustained in every repetition, and no rate was over")
                 return self._result("max-rate" if hi is None else "slo", decided=True)
             ends = [(lo, lo_done, self._below, True), (hi, hi_done, self._above, False)]
             for rate, done, outward, low in ends if round_ % 2 == 0 else ends[::-1]:
