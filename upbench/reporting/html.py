@@ -31,6 +31,8 @@ def render(doc: dict, path: Path) -> None:
         phases=any(r.get("tls_handshaking_ms") for r in doc["results"]),
         resumes=[r for r in _rows(doc) if r.get("resume")],
         meaning=meaning.synthesis(doc), host=host(doc),
+        distributed=[r for r in _rows(doc) if r.get("workers")],
+
         capacity_rows=capacity.rows(doc),
         capacity_figure=capacity.figure(doc, list(registry.discover())))
     path.write_text(html)
