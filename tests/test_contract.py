@@ -166,3 +166,33 @@ def test_413_reaches_a_client_still_sending(target):
                 answer += chunk
         assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
         assert b'"error"' in answer.partition(b"\r\n\r\n")[2], answer
+
+
+def test_chunked_body_is_stored(target):
+    """`Transfer-Encoding: chunked` (streaming clients, proxies): every target streams it."""
+    body = Payload(300_000).unique()
+    parts, length = multipart(body, "chunked.bin")
+    conn = Connection(target.url)
+    ex = conn.request("POST", "/upload", {"Content-Type": CONTENT_TYPE}, parts, length,
+                      chunked=64 * 1024)
+    conn.close()
+    assert ex.status in (201, 202), ex.body
+    assert final_record(target, parse_json(ex.body)["id"])["sha256"] == body.sha256
+
+
+def test_expect_continue_gets_100_or_an_early_413(target):
+    """Every target's server says 100 Continue to an upload it takes; over the limit the
+    answer is a 413 (uvicorn: instead of the 100, the body never sent)."""
+    conn = Connection(target.url)
+    body = Payload(50_000).unique()
+    parts, length = multipart(body, "c.bin")
+    ex = conn.request("POST", "/upload", {"Content-Type": CONTENT_TYPE}, parts, length,
+                      expect_continue=1.0)
+    assert ex.status in (201, 202) and ex.continue_wait < 1.0 and ex.unsent is None, ex.body
+    parts, length = multipart(Payload(SMALL_LIMIT + 1).unique(), "big.bin")
+    ex = conn.request("POST", "/upload", {"Content-Type": CONTENT_TYPE}, parts, length,
+                      expect_continue=1.0)
+    conn.close()
+    assert ex.status == 413 and ex.error is None, (ex.status, ex.error)
+    if target.target.server == "uvicorn":
+        assert ex.unsent == length and ex.sent is None

@@ -65,8 +65,12 @@ def error(status: int, reason: str) -> JSONResponse:
 DISCARD_BOUND = 32 << 20  # bytes over the limit uvicorn may read and drop after a 413
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(StarletteHTTPException):
+    """An HTTPException, so that FastAPI's body parsing lets it through (it turns any other
+    error inside a form parse into "400 There was an error parsing the body")."""
+
+    def __init__(self, limit: int):
+        super().__init__(413, f"upload larger than the limit of {limit} bytes")
 
 
 class BodyLimit:
@@ -96,7 +100,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message):
