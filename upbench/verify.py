@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from loadtests.http import Connection, Exchange
-from loadtests.payload import Body, Payload
+from loadtests.payload import Body, FilePayload, Payload
 from loadtests.request import MASK, RequestSpec, is_secret
 from loadtests.tus import CHUNK_TYPE, TUS, location_path, metadata
 from loadtests.upload import UploadRequest, evidence, final_state, parse_json, post_upload
@@ -109,8 +109,8 @@ def verify(name: str, ep: Endpoint) -> dict:
             ex = conn.request("GET", ep.health_path)
             checks.add("health", ex.status == 200, f"GET {ep.health_path} -> {ex.status or ex.error}")
         if ep.multipart:
-            for size in SIZES:
-                digests.append(_check_upload(checks, conn, ep, size))
+            for payload in _payloads(ep.request):
+                digests.append(_check_upload(checks, conn, ep, payload))
         if ep.tus_path:
             _check_tus(checks, conn, ep)
         if ep.status_path and not ep.advisory:
@@ -137,13 +137,24 @@ def skipped_verify(name: str) -> dict:
          "detail": "skipped (--no-verify): integrity is judged from the answers alone"}]}
 
 
-def _check_upload(checks: Checks, conn: Connection, ep: Endpoint, size: int) -> str | None:
-    """One upload of `size` bytes; anyone's endpoint: what its answer proves (DIGESTS)."""
+def _payloads(request: RequestSpec) -> list:
+    """Random bodies of SIZES, or each --file once."""
+    if request.files:
+        return [FilePayload((path,)) for path in request.files]
+    return [Payload(size) for size in SIZES]
+
+
+def _check_upload(checks: Checks, conn: Connection, ep: Endpoint, payload) -> str | None:
+    """One upload of `payload`; anyone's endpoint: what its answer proves (DIGESTS)."""
+    size = payload.size
     label = f"upload {size} B"
-    payload = Payload(size)
     body = payload.unique()
-    name = f"verify-{size}-{os.urandom(4).hex()}.bin"
-    ex, reply = UploadRequest(ep.upload_path, ep.request).send(conn, body, name)
+    uploader = UploadRequest(ep.upload_path, ep.request)
+    name = uploader.file_name(f"verify-{size}-{os.urandom(4).hex()}.bin", body)
+    try:
+        ex, reply, _ = uploader.upload(conn, body, name)
+    finally:
+        uploader.close()
     expect = ep.request.expect
     if not checks.add(f"{label}: " + ("answers " + "/".join(map(str, expect)) if expect
                                       else "2xx"), ep.request.success(ex.status),
@@ -219,13 +230,18 @@ def _check_refusals(checks: Checks, ep: Endpoint) -> None:
     """A missing file field and a body over the known limit must answer 4xx: not a 5xx, not
     a 2xx (accepted without its file?), not a hang."""
     uploader = UploadRequest(ep.upload_path, ep.request)
+    if ep.request.transfer != "direct":
+        checks.add("refusals", True, "not applicable: the bytes go to storage, not to the "
+                   "endpoint", advisory=True, skipped=True)
+        return
     conn = ep.connection(timeout=REFUSAL_TIMEOUT_S)
     try:
         if ep.request.raw:
             checks.add("missing field is 4xx", True, "not applicable: a raw body has no fields",
                        advisory=True, skipped=True)
         else:
-            ex, _ = uploader.send(conn, Payload(16).unique(), "x.bin",
+            ex, _ = uploader.send(conn, Payload(16).unique(),
+                                  uploader.file_name("x.bin", Body((), 0, "")),
                                   field=f"not-{ep.request.field}")
             checks.add("missing field is 4xx", 400 <= ex.status < 500, _answer(ex),
                        advisory=True)
@@ -233,7 +249,8 @@ def _check_refusals(checks: Checks, ep: Endpoint) -> None:
             checks.add("oversized body is 4xx", True, "skipped: no upload limit known "
                        "(--max-upload SIZE says the endpoint's)", advisory=True, skipped=True)
         else:
-            ex, _ = uploader.send(conn, _filler(ep.limit + 1), "oversized.bin")
+            ex, _ = uploader.send(conn, _filler(ep.limit + 1),
+                                  uploader.file_name("oversized.bin", Body((), 0, "")))
             checks.add("oversized body is 4xx", 400 <= ex.status < 500,
                        f"{ep.limit + 1} bytes " + _answer(ex), advisory=True)
     finally:
