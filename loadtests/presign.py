@@ -35,6 +35,8 @@ from loadtests.http import Connection, Exchange
 from loadtests.multipart import CONTENT_TYPE, form_fields, multipart
 from loadtests.payload import Body
 
+TICKET_PATH = "/presign"  # where a reference target with the "presign" protocol hands them out
+
 
 class TicketError(ValueError):
     """The app's answer is not a ticket upbench can follow: the message says why."""

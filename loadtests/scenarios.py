@@ -29,6 +29,7 @@ import argparse
 import os
 import time
 from collections import Counter
+from dataclasses import replace
 from typing import NamedTuple
 
 import gevent
@@ -44,7 +45,14 @@ from loadtests.catalog import BYSTANDERS, SCENARIOS
 from loadtests.failures import Backoff
 from loadtests.http import Connection, Exchange
 from loadtests.payload import Body, FilePayload, Payload
-from loadtests.request import TUS_RETRY_DELAYS, RequestSpec, parse_delays
+from loadtests.request import (
+    TUS_RETRY_DELAYS,
+    RequestSpec,
+    parse_content_type,
+    parse_delays,
+    parse_file,
+    parse_filename,
+)
 from loadtests.samples import SampleWriter
 from loadtests.tus import TUS, TusOptions, TusUpload
 from loadtests.units import parse_size
@@ -88,6 +96,14 @@ def _options(parser):
     add("--retry-delays", env_var="UPBENCH_RETRY_DELAYS",
         default=",".join(f"{d:g}" for d in TUS_RETRY_DELAYS),
         help="Resumable scenario: seconds to wait before each retry (tus-js-client's)")
+    add("--upload-file", env_var="UPBENCH_FILE", default="",
+        help="Real files to upload instead of random bytes, comma-separated paths (in turn; "
+             "the size is theirs)")
+    add("--content-type", env_var="UPBENCH_CONTENT_TYPE", default="",
+        help="Content-Type of the file part (or raw body); '' = application/octet-stream")
+    add("--filename", env_var="UPBENCH_FILENAME", default="",
+        help="File name per upload: {n} (unique number), {uuid}, {name} (the file's own); "
+             "'' = the file's own name, or a unique u...bin")
     add("--request", env_var="UPBENCH_REQUEST", default="{}", include_in_web_ui=False,
         help="The upload request as JSON (loadtests/request.py: field, form, headers, "
              "method, body, expect, TLS); bench.py passes it in the environment")
@@ -148,14 +164,26 @@ def _http_error(status: int, spec: RequestSpec | None = None) -> str | None:
     return f"http {status}" if status else "no response"
 
 
-_requests: dict[str, RequestSpec] = {}
+_requests: dict[tuple, RequestSpec] = {}
 
 
-def request_spec(text: str) -> RequestSpec:
-    """The --request JSON, parsed once per process."""
-    if text not in _requests:
-        _requests[text] = RequestSpec.from_json(text)
-    return _requests[text]
+def request_spec(text: str, opts=None) -> RequestSpec:
+    """The --request JSON, parsed once per process; the form's file, type and name fields
+    (`opts`: the web UI's, or plain locust's flags), when given, over it."""
+    shape = (getattr(opts, "upload_file", ""), getattr(opts, "content_type", ""),
+             getattr(opts, "filename", ""))
+    if (text, shape) not in _requests:
+        spec = RequestSpec.from_json(text)
+        files, content_type, template = shape
+        if files:
+            spec = replace(spec, files=tuple(parse_file(f.strip()) for f in files.split(",")
+                                             if f.strip()))
+        if content_type:
+            spec = replace(spec, content_type=parse_content_type(content_type))
+        if template:
+            spec = replace(spec, filename=parse_filename(template))
+        _requests[(text, shape)] = spec
+    return _requests[(text, shape)]
 
 
 def _spawn(fn, *args) -> None:
@@ -179,7 +207,7 @@ class UploadUser(User):
                                          "upload_path": SCENARIOS[self.scenario].upload_path})
         self.opts = opts
         self.user_id = next(UploadUser._ids)
-        self.request = request_spec(opts.request)
+        self.request = request_spec(opts.request, opts)
         self.payload = FilePayload.shared(self.request.files) if self.request.files \
             else Payload.shared(parse_size(opts.upload_size))
         self.tls = self.request.tls_context() if self.host.startswith("https:") else None

@@ -104,6 +104,12 @@ def build_parser() -> Parser:
     ui.add_argument("--scenario", default="upload",
                     help="the form's default scenario (the others stay selectable)")
     ui.add_argument("--users", type=int, default=4, help="the form's default number of users")
+    ui.add_argument("--file", action="append", type=_arg(req.parse_file), metavar="PATH",
+                    help="the form's files to upload instead of random bytes (repeatable)")
+    ui.add_argument("--content-type", default=None, type=_arg(req.parse_content_type),
+                    metavar="TYPE", help="the form's Content-Type of the file part")
+    ui.add_argument("--filename", default=None, type=_arg(req.parse_filename),
+                    metavar="TEMPLATE", help="the form's file name: {n}, {uuid}, {name}")
 
     sub.add_parser("list", help="targets and scenarios")
     return parser
@@ -294,8 +300,11 @@ def cmd_ui(args, argv) -> int:
         size = parse_size(args.size)
     except ValueError as exc:
         raise UsageError(str(exc))
+    shape = {"--upload-file": ",".join(args.file or ()), "--content-type": args.content_type,
+             "--filename": args.filename}
     return webui.run(target, args.web_port, _positive(args.workers, "--workers"), args.work,
-                     size, args.scenario, _positive(args.users, "--users"))
+                     size, args.scenario, _positive(args.users, "--users"),
+                     shape={flag: value for flag, value in shape.items() if value})
 
 
 def cmd_list(args, argv) -> int:

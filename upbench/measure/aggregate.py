@@ -235,7 +235,7 @@ def _rejection_stats(window: list[dict]) -> dict:
     it took, and how much of the body went out before it (the client's count: what the
     server's socket took, so at most that much was read by the server)."""
     seen = [s for s in window if ok(s)]
-    sent = [s["bytes"] - (s.get("unsent") or 0) for s in seen if s["bytes"]]
+    sent = [max(0, s["bytes"] - (s.get("unsent") or 0)) for s in seen if s["bytes"]]
     statuses = Counter(str(s["status"]) for s in seen)
     return {"uploads": len(window), "status_seen": len(seen),
             "reset": sum(1 for s in window if not ok(s)), "statuses": dict(statuses),

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from loadtests import failures
 from loadtests.catalog import SCENARIOS, Scenario
+from loadtests.presign import TICKET_PATH
 from loadtests.request import RequestSpec, mask_argv
 from loadtests.samples import read_samples
 from loadtests.units import format_size
@@ -80,8 +81,11 @@ class Subject:
         target = running.target
         sync = target.server == "gunicorn" and (options.worker_class or target.worker_class) \
             == "sync"
+        presign = "presign" in target.protocols  # its uploads go through a ticket
         return cls(target.name, running.url, target.protocols, running=running,
-                   concurrency=options.workers if sync else None)
+                   concurrency=options.workers if sync else None,
+                   upload_path=TICKET_PATH if presign else None,
+                   request=RequestSpec(transfer="presign") if presign else RequestSpec())
 
     @classmethod
     def external(cls, config: RunConfig) -> Subject:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from loadtests.http import Connection, Exchange
 from loadtests.payload import Body, FilePayload, Payload
+from loadtests.presign import TICKET_PATH
 from loadtests.request import MASK, RequestSpec, is_secret
 from loadtests.tus import CHUNK_TYPE, TUS, location_path, metadata
 from loadtests.upload import UploadRequest, evidence, final_state, parse_json, post_upload
@@ -55,12 +56,18 @@ class Endpoint:
     request: RequestSpec = RequestSpec()
     advisory: bool = False           # anyone's: checks beyond the uploads only advise
     limit: int | None = None         # an upload size it must refuse above (None: unknown)
+    sizes: tuple[int, ...] = SIZES   # of the uploads checked (ours: those under its limit)
 
     @classmethod
     def of(cls, running) -> Endpoint:
         """One of our running targets: every check applies."""
+        presign = "presign" in running.target.protocols  # uploads through a ticket
+        limit = int(running.env.get("UPBENCH_MAX_UPLOAD", SIZES[-1]))
         return cls(running.url, storage=running.storage, answer=running.target.answer,
-                   tus_path="/files/" if "tus" in running.target.protocols else None)
+                   sizes=tuple(s for s in SIZES if s <= limit) or (min(SIZES[0], limit),),
+                   tus_path="/files/" if "tus" in running.target.protocols else None,
+                   upload_path=TICKET_PATH if presign else "/upload",
+                   request=RequestSpec(transfer="presign") if presign else RequestSpec())
 
     @classmethod
     def external(cls, url: str, tus_only: bool | None, request: RequestSpec | None = None,
@@ -109,7 +116,7 @@ def verify(name: str, ep: Endpoint) -> dict:
             ex = conn.request("GET", ep.health_path)
             checks.add("health", ex.status == 200, f"GET {ep.health_path} -> {ex.status or ex.error}")
         if ep.multipart:
-            for payload in _payloads(ep.request):
+            for payload in _payloads(ep.request, ep.sizes):
                 digests.append(_check_upload(checks, conn, ep, payload))
         if ep.tus_path:
             _check_tus(checks, conn, ep)
@@ -137,11 +144,11 @@ def skipped_verify(name: str) -> dict:
          "detail": "skipped (--no-verify): integrity is judged from the answers alone"}]}
 
 
-def _payloads(request: RequestSpec) -> list:
-    """Random bodies of SIZES, or each --file once."""
+def _payloads(request: RequestSpec, sizes: tuple[int, ...]) -> list:
+    """Random bodies of these sizes, or each --file once."""
     if request.files:
         return [FilePayload((path,)) for path in request.files]
-    return [Payload(size) for size in SIZES]
+    return [Payload(size) for size in sizes]
 
 
 def _check_upload(checks: Checks, conn: Connection, ep: Endpoint, payload) -> str | None:
