@@ -115,3 +115,20 @@ def test_the_oversize_scenario_reads_every_413(tmp_path):
         assert rejection["statuses"] == {"413": rejection["uploads"]}
         assert 0 < rejection["sent_before_mb"]["max"] <= r["size_bytes"] / 1e6 + 0.001
         assert rejection["time_to_rejection_ms"]["count"] == rejection["uploads"]
+
+
+def test_the_summary_says_whether_refusals_reached_the_client():
+    from upbench.reporting.findings import _rejections
+
+    def level(target, seen, reset, p50):
+        return {"target": target, "size_bytes": 1_500_000, "rejection": {
+            "uploads": seen + reset, "status_seen": seen, "reset": reset,
+            "time_to_rejection_ms": {"p50": p50} if seen else None}}
+
+    doc = {"results": [level("a", 10, 0, 5.0), level("b", 8, 0, 40.0)]}
+    assert _rejections(doc) == ("Over the limit (oversize): the client read the refusal in 18 "
+                                "of 18 uploads, at every target; slowest to refuse: b (p50 40 "
+                                "ms at 1500KB).")
+    doc["results"].append(level("c", 0, 4, 0))
+    assert "a reset instead at c" in _rejections(doc)
+    assert _rejections({"results": []}) == ""

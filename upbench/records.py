@@ -63,6 +63,12 @@ class Result(TypedDict, total=False):
     integrity: Integrity
     level_error: str | None                # the level itself failed (e.g. storage backend)
     notes: list[str]
+    # only when measured: the wait for 100 Continue, a direct-to-storage upload's steps
+    continue_ms: Distribution
+    ticket_ms: Distribution
+    transfer_ms: Distribution
+    complete_ms: Distribution
+    rejection: dict                        # oversize: status_seen, reset, time_to_rejection_ms…
 
 
 class Effect(TypedDict):
