@@ -26,6 +26,7 @@ class Target:
     protocols: tuple[str, ...] = ("upload",)  # "upload" (multipart POST), "tus", "presign"
     services: tuple[str, ...] = ()  # helper services started first (see upbench.lifecycle.services)
     sidecars: tuple[str, ...] = ()  # extra processes of the target (see upbench.lifecycle.services)
+    survey: bool = True             # one level in the default (claims) run's survey
 
     @property
     def answer(self) -> int:

@@ -8,4 +8,5 @@ TARGET = Target(
     app="targets.s3_presigned.app:app",
     protocols=("upload", "presign"),
     services=("s3",),
+    survey=False,  # judges no claim: the default run stays as it was (compare it with `run`)
 )

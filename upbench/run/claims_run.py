@@ -41,7 +41,7 @@ def run(plan: ClaimsPlan, config: RunConfig, argv: list[str],
         claim_list: list[Claim] | None = None) -> Path:
     """`targets` and `claim_list` replace the registry's (the tests' known-truth servers)."""
     claim_list = claim_list if claim_list is not None else select(",".join(plan.claims))
-    targets = targets or registry.discover()
+    targets = targets or {n: t for n, t in registry.discover().items() if t.survey}
     run_id = results.new_run_id()
     out = config.out or reports_dir() / run_id
     out.mkdir(parents=True, exist_ok=True)
