@@ -105,6 +105,7 @@ def presigned_upload(uploader, conn: Connection, body: Body, name: str,
     got = conn.request("POST", uploader.path, headers, [asked], start=start)
     reply = uploader.reply(got)
     if got.error or not spec.success(got.status):
+        got.unsent = body.size  # refused at the ticket: not a byte of the file went out
         return got, reply, {}
     try:
         ticket = read_ticket(reply, dict(spec.ticket_map))

@@ -450,6 +450,8 @@ class OversizeUser(UploadUser):
         return False
 
     def transfer(self, conn, body, start):
+        if self.request.transfer != "direct":  # the app refuses the ticket: nothing is sent
+            return self.uploader.upload(conn, body, self.filename(body), start=start)
         ex, reply = self.uploader.send(conn, body, self.filename(body), start=start, watch=True)
         return ex, reply, {}
 
