@@ -23,7 +23,7 @@ from upbench.lifecycle.ports import port_free
 from upbench.lifecycle.processes import StartError, wait_for
 from upbench.lifecycle.server import ServerOptions, answers, serve
 from upbench.paths import LOCUSTFILE
-from upbench.run.sweep import Subject
+from upbench.run.subject import Subject
 
 
 def offered(subject: Subject) -> list[Scenario]:
@@ -33,8 +33,8 @@ def offered(subject: Subject) -> list[Scenario]:
             if not s.own_server and not s.over_limit and subject.missing(s) is None]
 
 
-def run(target: Target, web_port: int, workers: int, work: str, size: int,
-        scenario: str = "upload", users: int = 4, shape: dict[str, str] | None = None) -> int:
+def serve_ui(target: Target, web_port: int, workers: int, work: str, size: int,
+             scenario: str = "upload", users: int = 4, shape: dict[str, str] | None = None) -> int:
     """`shape`: the form's initial file, type and name fields (Locust flag -> value)."""
     if scenario not in SCENARIOS:
         raise UsageError(f"unknown scenario {scenario!r} (known: {', '.join(SCENARIOS)})")
