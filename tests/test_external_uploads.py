@@ -100,7 +100,7 @@ def test_aiohttp_with_expect_continue_and_a_401_instead_of_100(tmp_path):
     assert acked and set(acked) <= stored_digests(files)
 
 
-@pytest.mark.parametrize("form", ["put", "post"])
+@pytest.mark.parametrize("form", ["put", pytest.param("post", marks=pytest.mark.slow)])
 def test_presigned_put_and_post_straight_to_moto(tmp_path, form):
     """The s3-presigned target hands out tickets; the bytes go to moto's S3 server, then the
     app is told. Each step is timed; the whole is the upload's latency."""
@@ -120,6 +120,7 @@ def test_presigned_put_and_post_straight_to_moto(tmp_path, form):
     assert acked and set(acked) <= stored
 
 
+@pytest.mark.slow
 def test_s3_multipart_upload_to_moto(tmp_path):
     """Create, 3 parts of 5 MiB at most in parallel, complete — signed by the client with the
     AWS_* environment, against moto's own server."""
