@@ -54,6 +54,11 @@ TLS_WRITE = 256 * 1024    # plaintext encrypted per write: bounds the ciphertext
 WATCH_CHUNK = 64 * 1024   # watched sends: bytes between two looks for an early answer
 
 
+def is_2xx(status: int | None) -> bool:
+    """A success answer: any 2xx (the one test of it; --expect narrows it in RequestSpec)."""
+    return status is not None and 200 <= status < 300
+
+
 @dataclass
 class Exchange:
     """One request/response with its raw timestamps (time.time(), seconds)."""

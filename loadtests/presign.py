@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from loadtests.http import Connection, Exchange
+from loadtests.http import Connection, Exchange, is_2xx
 from loadtests.multipart import CONTENT_TYPE, form_fields, multipart
 from loadtests.payload import Body
 
@@ -116,17 +116,17 @@ def presigned_upload(uploader, conn: Connection, body: Body, name: str,
     sent = _transfer(uploader, conn, ticket, body, name, content_type)
     phases["transfer"] = sent.end - sent.start if sent.end else None
     last, final = sent, {}
-    if not sent.error and 200 <= sent.status < 300 and ticket.complete:
+    if not sent.error and is_2xx(sent.status) and ticket.complete:
         last = _complete(uploader, conn, ticket)
         final = uploader.reply(last)
         phases["complete"] = last.end - last.start if last.end else None
-    elif sent.error or not 200 <= sent.status < 300:
+    elif sent.error or not is_2xx(sent.status):
         sent.error = sent.error or f"storage answered {sent.status}"
     whole = Exchange(start=got.start, sent=sent.sent, ttfb=sent.ttfb, end=last.end,
                      status=last.status if last.status else 0, head=sent.head, body=last.body,
                      error=last.error or sent.error, connecting=got.connecting,
                      tls_handshaking=got.tls_handshaking)
-    if whole.error and whole.status and 200 <= whole.status < 300:
+    if whole.error and is_2xx(whole.status):
         whole.status = sent.status  # the transfer failed: its status, not the app's
     reply = {**({"id": ticket.id} if ticket.id else {}), **final}
     return whole, reply, phases

@@ -21,6 +21,7 @@ from collections import Counter
 from hdrh.histogram import HdrHistogram
 
 from loadtests import failures
+from loadtests.http import is_2xx
 
 PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p999": 99.9}
 HDR_MAX_US = 3600 * 1_000_000  # one hour
@@ -120,7 +121,7 @@ def ok(sample: dict) -> bool:
     status = sample["status"]
     if sample["error"] is not None or status is None:
         return False
-    return 200 <= status < 300 or sample["kind"] == "oversize" and 400 <= status < 500
+    return is_2xx(status) or sample["kind"] == "oversize" and 400 <= status < 500
 
 
 def measurement_window(samples: list[dict], duration: float, warmup: float) -> list[dict]:
