@@ -34,8 +34,7 @@ LEVEL_OVERHEAD_S = 4  # per level beyond its duration: Locust's start, the integ
 def run_sweep(config: RunConfig, argv: list[str]) -> Path:
     """The whole sweep; returns its folder (results.json, index.html, samples)."""
     targets = [] if config.url else registry.select(",".join(config.targets))
-    subjects = [_placeholder(t.name, t.protocols) for t in targets] if targets else \
-        [external_subject(config)]
+    subjects = [Subject.planned(t) for t in targets] if targets else [external_subject(config)]
     plans = {s.name: plan_levels(config, s) for s in subjects}
     ctx = RunContext.open(mask_argv(argv), config.as_dict(), config.out, config.pin,
                           config.processes, Progress(sum(map(len, plans.values())),
@@ -58,11 +57,6 @@ def run_sweep(config: RunConfig, argv: list[str]) -> Path:
         ctx.save()
     ctx.finish(claims.CLAIMS.values())
     return ctx.out
-
-
-def _placeholder(name: str, protocols: tuple[str, ...]) -> Subject:
-    """Our target before it runs: enough to plan its levels."""
-    return Subject(name, "", protocols)
 
 
 def external_subject(config: RunConfig) -> Subject:
