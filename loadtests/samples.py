@@ -12,6 +12,7 @@ to a shared folder) never overwrite each other.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import socket
 from pathlib import Path
@@ -47,10 +48,25 @@ def read_samples(folder: str | os.PathLike) -> list[dict]:
     """All samples of a folder, typed: floats for times, ints for bytes/status, None for blanks."""
     rows = []
     for path in sorted(Path(folder).glob("samples-*.csv")):
-        with open(path, newline="") as f:
-            for row in csv.DictReader(f):
-                rows.append({k: _typed(k, v) for k, v in row.items()})
+        rows += read_sample_file(path)
     return rows
+
+
+def read_sample_file(path: str | os.PathLike) -> list[dict]:
+    if not Path(path).exists():
+        return []
+    with open(path, newline="") as f:
+        return [{k: _typed(k, v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+WORKERS_FILE = "workers.json"  # what a distributed level's master knew of its workers
+
+
+def read_workers(folder: str | os.PathLike) -> list[dict]:
+    """The master's record of its workers at a level's end (loadtests/relay.py); [] when the
+    level ran in one process."""
+    path = Path(folder) / WORKERS_FILE
+    return json.loads(path.read_text()) if path.exists() else []
 
 
 _FLOATS = {"start", "issued", "sent", "ttfb", "end", "done", "recovery", "connecting",

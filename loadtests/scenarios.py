@@ -36,9 +36,10 @@ from gevent.event import Event
 from gevent.monkey import get_original
 from locust import User, events, task
 from locust.exception import StopUser
+from locust.runners import MasterRunner, WorkerRunner
 from locust.user.users import LOCUST_STATE_STOPPING
 
-from loadtests import failures
+from loadtests import failures, relay
 from loadtests.catalog import BYSTANDERS, SCENARIOS
 from loadtests.failures import Backoff
 from loadtests.http import Connection, Exchange, is_2xx
@@ -52,7 +53,8 @@ from loadtests.upload import UploadRequest, evidence, final_state, parse_json
 GRACE_S = 60.0          # at stop: time for uploads in flight and completion polls to end
 SLICE_S = 2.0           # closed loop: OS-thread time per Locust task (bounds a stop's wait)
 MAX_OS_THREADS = 256    # closed-loop users beyond this many run on greenlets
-_writer: SampleWriter | None = None
+_writer: SampleWriter | relay.SampleSender | None = None
+_collector: relay.SampleCollector | None = None  # the master's, when Locust runs distributed
 pending: set = set()    # greenlets that must finish (or be recorded as cut) before exit
 slices: set = set()     # Events of the OS-thread slices still running
 _start_thread = get_original("_thread", "start_new_thread")
@@ -93,19 +95,37 @@ def _options(parser):
         help="Target name written into the samples")
     add("--samples-dir", env_var="UPBENCH_SAMPLES_DIR", default="", include_in_web_ui=False,
         help="Folder for raw per-request samples ('' = none)")
+    add("--farewell", action="store_true", default=False, include_in_web_ui=False,
+        help="The plan's last, empty level: its workers exit (bench.py worker)")
     add("--poll-timeout", env_var="UPBENCH_POLL_TIMEOUT", default="60", include_in_web_ui=False,
         help="Seconds to wait for a 202 upload to complete")
+
+
+@events.init.add_listener
+def _relay(environment, **_):
+    """Distributed (--processes N, `bench.py worker`): workers stream their samples to the
+    master, which writes them (loadtests/relay.py)."""
+    global _collector
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):
+        _collector = relay.SampleCollector(runner)
+    elif isinstance(runner, WorkerRunner):
+        relay.answer_pings(runner)
+        relay.hear_master(environment)
 
 
 @events.test_start.add_listener
 def _open_samples(environment, **_):
     global _writer
-    from locust.runners import MasterRunner
-
     folder = environment.parsed_options.samples_dir
-    if isinstance(environment.runner, MasterRunner):
-        return  # with --processes N the master runs no users: its workers write the samples
-    if folder and _writer is None:
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):  # it runs no users: its workers send the samples
+        _collector.start(folder)
+    elif environment.parsed_options.worker:  # (its runner may not be set yet: relay.py)
+        environment.process_exit_code = relay.exit_code_after(environment.parsed_options)
+        if folder:
+            _writer = relay.SampleSender(environment)
+    elif folder and _writer is None:
         _writer = SampleWriter(folder)
 
 
@@ -117,11 +137,17 @@ def _reset_counts(**_):
 
 @events.test_stop.add_listener
 @events.quitting.add_listener
-def _finish(**_):
+def _finish(environment, **_):
+    if isinstance(environment.runner, MasterRunner):
+        _collector.wait_for_workers(environment.stop_timeout + 10)
+        _collector.save()
+        return
     gevent.wait(list(slices), timeout=GRACE_S)  # first: their last reports may start polls
     gevent.joinall(list(pending), timeout=GRACE_S)
     gevent.killall(list(pending), block=True, timeout=5)
-    if _writer is not None:
+    if isinstance(_writer, relay.SampleSender):
+        _writer.done()
+    elif _writer is not None:
         _writer.flush()
 
 

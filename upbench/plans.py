@@ -75,9 +75,11 @@ def config_from_args(args) -> RunConfig:
             raise ValueError(f"--drop-rate must be in [0, 1), got {args.drop_rate}")
     except ValueError as exc:
         raise UsageError(str(exc))
-    for flag, value in (("--workers", args.workers), ("--processes", args.processes)):
+    for flag, value in (("--workers", args.workers), ("--processes", args.processes),
+                        ("--repeat", args.repeat)):
         if value < 1:
             raise UsageError(f"{flag} must be at least 1")
+    expect_workers = _distributed(args)
     url, request, status_url = _endpoint(args, scenarios)
     if args.url:
         targets: tuple[str, ...] = ()
@@ -96,7 +98,33 @@ def config_from_args(args) -> RunConfig:
                      url_limit=max_upload if args.url and args.max_upload else None,
                      verify=not args.no_verify,
                      retry_delays=TUS_RETRY_DELAYS if args.retry_delays is None
-                     else args.retry_delays)
+                     else args.retry_delays, locust_csv=args.csv, repeat=args.repeat,
+                     expect_workers=expect_workers, master_bind_host=args.master_bind_host,
+                     master_bind_port=args.master_bind_port)
+
+
+def _distributed(args) -> int:
+    """--master --expect-workers N: the number of workers (0 without --master)."""
+    if not args.master:
+        given = [f for f, v in (("--expect-workers", args.expect_workers),
+                                ("--master-bind-host", args.master_bind_host != "127.0.0.1"),
+                                ("--master-bind-port", args.master_bind_port != 5557)) if v]
+        if given:
+            raise UsageError(f"{', '.join(given)} only appl{'ies' if len(given) == 1 else 'y'}"
+                             " with --master")
+        return 0
+    if not args.expect_workers or args.expect_workers < 1:
+        raise UsageError("--master needs --expect-workers N (the `bench.py worker` processes "
+                         "that will connect)")
+    if args.processes > 1:
+        raise UsageError("--processes runs Locust's workers here; with --master they are "
+                         "`bench.py worker --processes K` on each load machine")
+    if args.master_bind_host in ("*", "0.0.0.0", "::"):
+        raise UsageError("--master-bind-host must be one address of this machine (our targets "
+                         "listen there too), not a wildcard")
+    if not 0 < args.master_bind_port < 65536:
+        raise UsageError(f"--master-bind-port {args.master_bind_port}: not a port")
+    return args.expect_workers
 
 
 _URL_ONLY = {"--field": "field", "--form": "form", "--header": "header", "--method": "method",
@@ -175,7 +203,8 @@ def claims_plan_from_args(args) -> ClaimsPlan:
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
     ids = tuple(c.id for c in chosen) if args.claims.strip() else ()  # (): all claims
-    settings = dict(workers=args.workers, out=_out_dir(args.out), quiet=args.quiet)
+    settings = dict(workers=args.workers, out=_out_dir(args.out), quiet=args.quiet,
+                    locust_csv=args.csv)
     return ClaimsPlan.quick(ids, **settings) if args.quick else ClaimsPlan(ids, **settings)
 
 

@@ -9,7 +9,7 @@ describe it there (fields may be added; none renamed or dropped without a new sc
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict, get_type_hints, is_typeddict
+from typing import Literal, NotRequired, TypedDict, get_type_hints, is_typeddict
 
 
 class Distribution(TypedDict):
@@ -85,6 +85,22 @@ class ServerSummary(ProcessSummary, total=False):
 class ClientSummary(ProcessSummary, total=False):
     processes: int                         # Locust processes
     saturated: bool                        # the generator, not the server, set the pace
+    remote: bool                           # `run --master`: the workers' figures, summed
+
+
+class WorkerFigures(TypedDict, total=False):
+    """One worker machine of a distributed level (upbench/measure/generators.py)."""
+    host: str
+    address: str | None        # the address it reached the master from
+    processes: int
+    uploads: int
+    acknowledged: int
+    share: float | None        # of the level's uploads
+    cpu_mean_pct: float | None  # per process
+    saturated: bool
+    clock_offset_ms: float | None  # its clock minus the master's
+    rtt_ms: float | None       # shortest ping round trip: the offset's uncertainty is half
+    dropped: int               # processes that dropped out mid-level
 
 
 class Timeline(TypedDict, total=False):
@@ -151,12 +167,36 @@ class Result(TypedDict, total=False):
     timeline: Timeline
     crash: Crash                           # the crash scenario only
     failure_warning: FailureWarning | None
-    level_error: str | None                # the level itself failed (e.g. storage backend)
+    level_error: str | None                # the level itself failed (a storage backend, a
+    #                                        load worker that dropped out)
     integrity: Integrity
     notes: list[str]
+    workers: list[WorkerFigures]           # Locust ran distributed: per worker machine
     experiment: str                        # a claims run: the experiment of this level
-    repetition: int                        # 1, 2, ... within that experiment
+    repetition: int                        # 1, 2, ... within that experiment, or `run --repeat`
     arm: str                               # the arm's role in the experiment
+    conditions: Conditions                 # CPU of each side against its CPUs; saturated
+    extended: Extended                     # a claims-run level run again longer
+
+
+class Conditions(TypedDict, total=False):
+    """What a level ran under (upbench/conditions.py), or an arm's mean over its repetitions."""
+    server_cpu_pct: float | None
+    server_cpus: int
+    client_cpu_pct: float | None
+    client_cpus: int                       # min(Locust processes, its CPUs)
+    machine_cpu_pct: float | None          # every process on the shared CPUs
+    cpus: int
+    shared: bool                           # generator and server on the same CPUs
+    saturated: bool
+    saturated_by: list[str]                # "server", "generator", "machine"
+    levels: int                            # an arm's mean: over how many levels
+    target: str                            # an arm's mean: its target
+
+
+class Extended(TypedDict):
+    from_s: float                          # the level's first, too short, duration
+    reason: str                            # "12 uploads < 30"
 
 
 class Check(TypedDict, total=False):
@@ -180,10 +220,20 @@ class VerifyRecord(TypedDict, total=False):
 class Effect(TypedDict):
     metric: str
     estimate: float | None
-    interval: list[float] | None           # [lo, hi], 95 %
+    interval: list[float] | None           # [lo, hi], at the level of the last look
     threshold: float
     holds_if: Literal["below", "above"]
     unit: str
+    confidence: NotRequired[float]         # the interval's level (the stopping rule's look)
+
+
+class Sequential(TypedDict):
+    """The stopping rule's record of a verdict (upbench/claims/stats.py)."""
+    looks: int
+    used: int                              # repetitions read (the claim stopped there)
+    stopped: Literal["decided", "cap", "open", "failed", "saturated"]
+    confidence: float | None
+    max_repetitions: int
 
 
 VerdictValue = Literal["holds", "does not hold", "inconclusive", "not measured"]
@@ -203,6 +253,12 @@ class Verdict(TypedDict):
     evidence: str
     why: str
     notes: list[str]
+    # added by issue 18 (absent from results written before them; a "not measured" verdict
+    # has no `sequential`)
+    sequential: NotRequired[Sequential]
+    conditions: NotRequired[dict[str, Conditions] | None]   # per role the figure reads
+    about_saturation: NotRequired[bool]
+    meaning: NotRequired[str | None]       # the "What it means" sentence
 
 
 def undeclared(record: dict, kind: type, path: str = "") -> list[str]:
