@@ -115,6 +115,12 @@ def build_parser() -> Parser:
     ui.add_argument("--scenario", default="upload",
                     help="the form's default scenario (the others stay selectable)")
     ui.add_argument("--users", type=int, default=4, help="the form's default number of users")
+    ui.add_argument("--file", action="append", type=_arg(req.parse_file), metavar="PATH",
+                    help="the form's files to upload instead of random bytes (repeatable)")
+    ui.add_argument("--content-type", default=None, type=_arg(req.parse_content_type),
+                    metavar="TYPE", help="the form's Content-Type of the file part")
+    ui.add_argument("--filename", default=None, type=_arg(req.parse_filename),
+                    metavar="TEMPLATE", help="the form's file name: {n}, {uuid}, {name}")
 
     _worker_parser(sub)
     sub.add_parser("list", help="targets and scenarios")
@@ -182,6 +188,35 @@ def _endpoint_flags(run: argparse.ArgumentParser) -> None:
                           "JSON id, e.g. /jobs/{id}")
     ext.add_argument("--no-verify", action="store_true",
                      help="skip verify's advisory checks of the endpoint")
+    _shape_flags(run)
+
+
+def _shape_flags(run: argparse.ArgumentParser) -> None:
+    """Real files and names, 100-continue, chunked bodies, direct-to-storage uploads."""
+    shape = run.add_argument_group("the upload's shape (with --url or --presign)")
+    shape.add_argument("--file", action="append", type=_arg(req.parse_file), metavar="PATH",
+                       help="upload this file's bytes instead of random ones (repeatable: "
+                            "in turn); sets the size")
+    shape.add_argument("--content-type", default=None, type=_arg(req.parse_content_type),
+                       metavar="TYPE", help="the file part's (or raw body's) Content-Type")
+    shape.add_argument("--filename", default=None, type=_arg(req.parse_filename),
+                       metavar="TEMPLATE", help="file name per upload: {n} (unique number), "
+                                                "{uuid}, {name} (the --file's own)")
+    shape.add_argument("--expect-continue", action="store_true",
+                       help="send Expect: 100-continue and wait for 100 (up to 1 s) first")
+    shape.add_argument("--chunked", nargs="?", const=req.CHUNK_DEFAULT, default=None,
+                       type=_arg(req.parse_chunk), metavar="SIZE",
+                       help="Transfer-Encoding: chunked, in pieces of SIZE (default 64KiB)")
+    shape.add_argument("--presign", default=None, type=_arg(req.parse_url), metavar="URL",
+                       help="direct to storage: the app's ticket endpoint (README: its JSON)")
+    shape.add_argument("--presign-map", action="append", type=_arg(req.parse_ticket_map),
+                       metavar="KEY=/POINTER", help="where another ticket shape keeps KEY "
+                                                     "(url, method, headers, fields, id, complete)")
+    shape.add_argument("--multipart-part-size", default=None, metavar="SIZE",
+                       help="S3 multipart upload to --url http://HOST/BUCKET/{name} "
+                            "(credentials: AWS_* environment), parts of SIZE (>= 5MiB)")
+    shape.add_argument("--multipart-concurrency", type=int, default=None, metavar="N",
+                       help="S3 parts in flight per upload (default 4)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -335,8 +370,11 @@ def cmd_ui(args, argv) -> int:
         size = parse_size(args.size)
     except ValueError as exc:
         raise UsageError(str(exc))
+    shape = {"--upload-file": ",".join(args.file or ()), "--content-type": args.content_type,
+             "--filename": args.filename}
     return webui.serve_ui(target, args.web_port, _positive(args.workers, "--workers"), args.work,
-                     size, args.scenario, _positive(args.users, "--users"))
+                          size, args.scenario, _positive(args.users, "--users"),
+                          shape={flag: value for flag, value in shape.items() if value})
 
 
 def cmd_worker(args, argv) -> int:

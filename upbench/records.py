@@ -175,6 +175,12 @@ class Result(TypedDict, total=False):
     experiment: str                        # a claims run: the experiment of this level
     repetition: int                        # 1, 2, ... within that experiment, or `run --repeat`
     arm: str                               # the arm's role in the experiment
+    # only when measured: the wait for 100 Continue, a direct-to-storage upload's steps
+    continue_ms: Distribution
+    ticket_ms: Distribution
+    transfer_ms: Distribution
+    complete_ms: Distribution
+    rejection: dict                        # oversize: status_seen, reset, time_to_rejection_ms…
     conditions: Conditions                 # CPU of each side against its CPUs; saturated
     extended: Extended                     # a claims-run level run again longer
 
