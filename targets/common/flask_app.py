@@ -1,13 +1,15 @@
-"""What every Flask target shares: settings, the store, `/health`, `/uploads/<id>`, JSON errors.
+"""What every Flask target shares: settings, the store, `/health`, `/uploads/<id>`, `/page`
+(targets/common/page.py), JSON errors.
 
 Each Flask target adds only its own `POST /upload` — the pattern under test.
 """
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import ClientDisconnected, HTTPException
 
+from targets.common import page
 from targets.common.multipart_reader import BadUpload, FilePart, boundary_of
 from targets.common.settings import Settings
 from targets.common.store import UploadStore, write_stream
@@ -29,6 +31,18 @@ def create_app(name: str) -> tuple[Flask, Settings, UploadStore]:
         if record is None:
             return error(404, "unknown upload id")
         return jsonify(record)
+
+    @app.get("/page")
+    def upload_page():
+        return Response(page.UPLOAD_PAGE, mimetype="text/html")
+
+    @app.after_request
+    def html_answer(response: Response):
+        """The form on /page posts to `/upload?answer=html`: its answer is a page."""
+        if request.path == "/upload" and page.wants_html(request.query_string.decode()):
+            html = page.answer(response.status_code, response.get_data())
+            return Response(html, status=response.status_code, content_type=page.HTML)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
