@@ -30,6 +30,8 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +52,7 @@ OBSERVERS = """(() => {
     try { new PerformanceObserver(list => list.getEntries().forEach(each))
             .observe({type, buffered: true, ...options}); } catch (e) {}
   };
-  observe("event", {durationThreshold: %d}, e => {
+  observe("event", {durationThreshold: THRESHOLD}, e => {
     if (e.interactionId) u.events.push({name: e.name, duration: e.duration}); });
   observe("first-input", {}, e => u.events.push({name: e.name, duration: e.duration}));
   observe("largest-contentful-paint", {}, e => u.lcp.push(e.startTime));
@@ -59,7 +61,7 @@ OBSERVERS = """(() => {
     const state = document.getElementById("status")?.dataset.state;
     if (u.shownAt === null && (state === "done" || state === "failed")) u.shownAt = performance.now();
   }).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-state"]});
-})();""" % EVENT_THRESHOLD_MS
+})();""".replace("THRESHOLD", str(EVENT_THRESHOLD_MS))
 
 INP_JS = "() => { const d = window.__upbench.events.map(e => e.duration); " \
          "return d.length ? Math.max(...d) : null; }"
@@ -127,6 +129,25 @@ class Browser:
     def version(self) -> str:
         return self._browser.version
 
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A fresh browser context (no cache, no cookies) with one page, for many interactions:
+        each loads its page anew, so a new page per interaction would only add a renderer start."""
+        context = self._browser.new_context()
+        try:
+            page = context.new_page()
+            page.add_init_script(OBSERVERS)
+            yield Session(page, NetworkLog(context.new_cdp_session(page)), self.timeout_ms)
+        finally:
+            context.close()
+
+
+class Session:
+    """Interactions on one page: each navigates first, so every click is a document's first."""
+
+    def __init__(self, page, network: NetworkLog, timeout_ms: float):
+        self.page, self.network, self.timeout_ms = page, network, timeout_ms
+
     def upload_fetch(self, base_url: str, file: Path) -> dict:
         """Choose `file`, click "Upload (fetch)", wait for the result on the page."""
         def act(page):
@@ -135,11 +156,12 @@ class Browser:
                                    timeout=self.timeout_ms)
             page.wait_for_function("() => window.__upbench.events.length > 0",
                                    timeout=self.timeout_ms)
-            found = page.evaluate("() => [window.__upbench.clickAt, window.__upbench.shownAt, "
-                                  "document.getElementById('status').dataset.state]")
-            return {"inp_ms": page.evaluate(INP_JS), "shown_ms": found[1] - found[0],
-                    "ok": found[2] == "done"}
-        return self._interaction("fetch", base_url, file, act)
+            click, shown, state = page.evaluate(
+                "() => [window.__upbench.clickAt, window.__upbench.shownAt, "
+                "document.getElementById('status').dataset.state]")
+            return {"inp_ms": page.evaluate(INP_JS), "shown_ms": round(shown - click, 1),
+                    "ok": state == "done"}
+        return self._upload("fetch", base_url, file, act)
 
     def upload_form(self, base_url: str, file: Path) -> dict:
         """Choose `file`, submit the form, and read LCP of the page it lands on."""
@@ -150,41 +172,31 @@ class Browser:
                                    timeout=self.timeout_ms)
             page.evaluate(NEXT_FRAME_JS)  # a later, larger candidate would be painted by now
             lcp = page.evaluate("() => Math.max(...window.__upbench.lcp)")
-            status = page.get_attribute("#answer", "data-status")
-            return {"lcp_ms": lcp, "ok": status is not None and status.startswith("2")}
-        return self._interaction("form", base_url, file, act)
+            status = page.get_attribute("#answer", "data-status") or ""
+            return {"lcp_ms": lcp, "ok": status.startswith("2")}
+        return self._upload("form", base_url, file, act)
 
     def click_inp(self, url: str, selector: str) -> float | None:
         """INP of one click on `selector` of any page (the known-truth tests' pages)."""
-        page = self._browser.new_page()
-        try:
-            page.add_init_script(OBSERVERS)
-            page.goto(url, wait_until="load", timeout=self.timeout_ms)
-            page.click(selector)
-            page.evaluate(NEXT_FRAME_JS)
-            page.wait_for_function("() => window.__upbench.events.length > 0",
-                                   timeout=self.timeout_ms)
-            return page.evaluate(INP_JS)
-        finally:
-            page.close()
+        self.page.goto(url, wait_until="load", timeout=self.timeout_ms)
+        self.page.click(selector)
+        self.page.evaluate(NEXT_FRAME_JS)
+        self.page.wait_for_function("() => window.__upbench.events.length > 0",
+                                    timeout=self.timeout_ms)
+        return self.page.evaluate(INP_JS)
 
-    def _interaction(self, kind: str, base_url: str, file: Path, act) -> dict:
+    def _upload(self, kind: str, base_url: str, file: Path, act) -> dict:
         from playwright.sync_api import Error as PlaywrightError
 
-        context = self._browser.new_context()
-        page = context.new_page()
-        network = NetworkLog(context.new_cdp_session(page))
         began = time.monotonic()
+        self.network.upload = {}
         try:
-            page.add_init_script(OBSERVERS)
-            page.goto(f"{base_url}/page", wait_until="load", timeout=self.timeout_ms)
-            page.set_input_files("#file", str(file))
-            record = {"kind": kind, **act(page)}
-            record["network"] = network.upload_phases(page, self.timeout_ms / 1000)
+            self.page.goto(f"{base_url}/page", wait_until="load", timeout=self.timeout_ms)
+            self.page.set_input_files("#file", str(file))
+            record = {"kind": kind, **act(self.page)}
+            record["network"] = self.network.upload_phases(self.page, self.timeout_ms / 1000)
         except PlaywrightError as exc:  # a timeout or a crashed page: this interaction failed
             record = {"kind": kind, "ok": False, "error": str(exc).splitlines()[0][:300]}
-        finally:
-            context.close()
         record["wall_s"] = round(time.monotonic() - began, 3)
         return record
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from loadtests.catalog import SCENARIOS
 from targets.spec import Target
 from upbench import registry
+from upbench.browserrun import BrowserLevels
 from upbench.claims import experiments, select
 from upbench.claims.judge import judge
 from upbench.claims.model import Arm, Claim, Experiment
@@ -54,17 +55,20 @@ def run(plan: ClaimsPlan, config: RunConfig, argv: list[str],
     estimate += len(targets) if plan.survey and not plan.claims else 0
     ctx = Run(config, out, doc, Progress(estimate, plan.duration + 1, config.quiet), cpus)
     began = time.monotonic()
-    for work, exps in phases.items():
-        needed = {arm.target for e in exps for arm in e.arms.values()}
-        if any(e is experiments.SURVEY for e in exps):
-            needed |= set(targets)
-        with ExitStack() as stack:
-            subjects = _start(ctx, stack, [targets[n] for n in sorted(needed)], work)
+    with BrowserLevels(plan.browser) as browser:  # launched on the first browser arm
+        for work, exps in phases.items():
+            needed = {arm.target for e in exps for arm in e.arms.values()}
             if any(e is experiments.SURVEY for e in exps):
-                _survey(ctx, subjects, work)
-            _repeat(ctx, plan, [e for e in exps if e is not experiments.SURVEY], claim_list,
-                    subjects, began)
-        ctx.save()
+                needed |= set(targets)
+            with ExitStack() as stack:
+                subjects = _start(ctx, stack, [targets[n] for n in sorted(needed)], work)
+                if any(e is experiments.SURVEY for e in exps):
+                    _survey(ctx, subjects, work)
+                _repeat(ctx, plan, [e for e in exps if e is not experiments.SURVEY], claim_list,
+                        subjects, began, browser)
+            ctx.save()
+        if browser.browser or browser.unavailable:
+            ctx.doc["browser"] = browser.describe()
     finish(ctx)
     return out
 
@@ -118,7 +122,7 @@ def _survey(ctx: Run, subjects: dict[str, Subject], work: str) -> None:
 
 
 def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list[Claim],
-            subjects: dict[str, Subject], began: float) -> None:
+            subjects: dict[str, Subject], began: float, browser: BrowserLevels) -> None:
     for rep in range(1, plan.max_repetitions + 1):
         if rep > plan.min_repetitions and time.monotonic() - began > plan.budget_s:
             ctx.progress.warn(f"time budget ({plan.budget_s:.0f} s) spent: no more repetitions")
@@ -132,8 +136,11 @@ def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list
             roles = [r for r in exp.arms if r in needed[exp.id]]
             for role in roles if rep % 2 else reversed(roles):
                 arm = exp.arms[role]
-                if arm.target in subjects:
-                    _level(ctx, subjects[arm.target], arm, exp.work, exp.id, rep, role)
+                if getattr(arm, "browser", ()) and not browser.available():
+                    _no_browser(ctx, exp, browser.unavailable)
+                elif arm.target in subjects:
+                    _level(ctx, subjects[arm.target], arm, exp.work, exp.id, rep, role,
+                           browser)
             if rep >= plan.min_repetitions:  # progress: the claims this repetition fed
                 for claim in _claims_of(exp, claim_list):
                     if not claim.measure.roles <= set(roles):
@@ -158,8 +165,17 @@ def _claims_of(exp: Experiment, claim_list: list[Claim]) -> list[Claim]:
     return [c for c in claim_list if c.experiment.id == exp.id]
 
 
+def _no_browser(ctx: Run, exp: Experiment, why: str | None) -> None:
+    """A browser arm without a browser: skipped; its claims will say why (judge reads it)."""
+    skipped = ctx.doc.setdefault("skipped_experiments", {})
+    if exp.id not in skipped:
+        ctx.progress.warn(f"{exp.id}: not measured — {why}")
+        skipped[exp.id] = why
+    ctx.progress.skip(1)
+
+
 def _level(ctx: Run, subject: Subject, arm: Arm, work: str, experiment: str, rep: int,
-           role: str) -> None:
+           role: str, browser: BrowserLevels) -> None:
     config = dataclasses.replace(
         ctx.config, work=work, duration=arm.duration or ctx.config.duration,
         bandwidth=arm.bandwidth or ctx.config.bandwidth,
@@ -170,7 +186,11 @@ def _level(ctx: Run, subject: Subject, arm: Arm, work: str, experiment: str, rep
     if arm.fresh and subject.running is not None:
         subject.running.restart()  # a clean process: no memory kept from an earlier level
     ctx.progress.step(f"{experiment} · {role} = {arm.describe()} · repetition {rep}")
-    result = run_level(ctx, subject, scenario, arm.size, LoadLevel("closed", users=arm.users),
-                       label=f"{experiment}-{role}-{rep}", config=config)
+    label = f"{experiment}-{role}-{rep}"
+    if getattr(arm, "browser", ()):  # a real browser uploads during the level (webvitals)
+        result = browser.level(ctx, subject, arm, config, label)
+    else:
+        result = run_level(ctx, subject, scenario, arm.size, LoadLevel("closed", users=arm.users),
+                           label=label, config=config)
     result.update(experiment=experiment, repetition=rep, arm=role)
     ctx.record(result)

@@ -81,6 +81,7 @@ class ClaimsPlan:
     warmup: float = 0.4
     budget_s: float = 230.0       # no extra repetition starts after this (the minimum always runs)
     survey: bool = True
+    browser: str | None = None    # --browser PATH: the Chromium of the browser claims
 
     @classmethod
     def quick(cls, claims: tuple[str, ...] = ()) -> ClaimsPlan:

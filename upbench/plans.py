@@ -12,6 +12,8 @@ flags (every scenario x size x level), filled in with the plan's values for the 
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -175,10 +177,20 @@ def claims_plan_from_args(args) -> tuple[ClaimsPlan, RunConfig]:
         raise UsageError("--workers must be at least 1")
     ids = tuple(c.id for c in chosen) if args.claims.strip() else ()  # (): all claims
     plan = ClaimsPlan.quick(ids) if args.quick else ClaimsPlan(ids)
+    if args.browser:
+        plan = dataclasses.replace(plan, browser=_browser(args.browser))
     targets = tuple(sorted({a.target for c in chosen for a in c.experiment.arms.values()}))
     config = RunConfig(targets=targets, stages=(), duration=plan.duration, warmup=plan.warmup,
                        workers=args.workers, out=_out_dir(args.out), quiet=args.quiet)
     return plan, config
+
+
+def _browser(text: str) -> str:
+    """--browser PATH: a Chromium that exists (found on PATH or as a path), else exit 2."""
+    found = shutil.which(text)
+    if found is None:
+        raise UsageError(f"--browser {text}: not an executable (a Chromium, e.g. /usr/bin/chromium)")
+    return found
 
 
 def _out_dir(text: str | None) -> Path | None:

@@ -4,11 +4,11 @@ upbench/reporting/verdicts.py); running the experiments is upbench/claimrun.py."
 
 from __future__ import annotations
 
-from upbench.claims import hidden, seed000, seed001, seed002, seed003, seed004
+from upbench.claims import hidden, seed000, seed001, seed002, seed003, seed004, webvitals
 from upbench.claims.model import Claim
 
 CLAIMS: dict[str, Claim] = {c.id: c for module in (seed000, seed001, seed002, seed003, seed004,
-                                                   hidden) for c in module.CLAIMS}
+                                                   hidden, webvitals) for c in module.CLAIMS}
 
 
 class UnknownClaim(ValueError):
