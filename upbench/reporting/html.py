@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from loadtests.units import format_size
 from upbench import registry
 from upbench.paths import TEMPLATES
-from upbench.reporting import findings, forest
+from upbench.reporting import findings, forest, vitals
 from upbench.reporting.charts import Styles
 from upbench.reporting.labels import level_label
 from upbench.reporting.plots import Plots
@@ -29,7 +29,8 @@ def render(doc: dict, path: Path) -> None:
         summary=doc.get("summary") or findings.summarize(doc),
         external=[v for v in doc["verify"] if v.get("external")],
         phases=any(r.get("tls_handshaking_ms") for r in doc["results"]),
-        resumes=[r for r in _rows(doc) if r.get("resume")])
+        resumes=[r for r in _rows(doc) if r.get("resume")],
+        vitals=vitals.patterns(doc))
     path.write_text(html)
 
 

@@ -1,0 +1,128 @@
+"""The browser measurements on known truths, in a real headless Chromium (skipped, with the
+reason, where there is none): a click handler that busy-waits 300 ms has an INP of at least
+300 ms; a fetch() upload to a server that waits 2 s before answering leaves INP at the page's
+own; a form POST to that server delays LCP of the landing page by the 2 s. The servers are
+real targets (flask-sync, its work a 2 s sleep in the request, or none) serving GET /page."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from contextlib import ExitStack
+
+import pytest
+
+from upbench import registry
+from upbench.browser import (INSTALL_HINT, Browser, BrowserUnavailable, devtools_phases,
+                             find_chromium, random_file)
+from upbench.browserrun import BrowserLevels, summarize
+from upbench.claims import CLAIMS
+from upbench.claims.judge import judge
+from upbench.lifecycle.server import ServerOptions, serve
+
+try:
+    CHROMIUM = find_chromium()
+except BrowserUnavailable:
+    CHROMIUM = None
+try:
+    import playwright  # noqa: F401
+    DRIVER = True
+except ImportError:
+    DRIVER = False
+needs_browser = pytest.mark.skipif(
+    CHROMIUM is None or not DRIVER,
+    reason=INSTALL_HINT if CHROMIUM is None else "pip install playwright")
+
+BUSY_PAGE = ("data:text/html,<button id=busy>busy</button><script>busy.onclick = () => {"
+             "const t = performance.now(); while (performance.now() - t < 300) {} }</script>")
+SERVER_WAIT_MS = 2000
+
+
+@pytest.fixture(scope="module")
+def session():
+    with Browser(CHROMIUM) as browser, browser.session() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    """flask-sync waiting 2 s in every upload, and the same answering at once."""
+    spec = registry.discover()["flask-sync"]
+    logs = tmp_path_factory.mktemp("logs-browser")
+    with ExitStack() as stack:
+        slow = stack.enter_context(serve(spec, ServerOptions(work=f"sleep:{SERVER_WAIT_MS}"), logs))
+        fast = stack.enter_context(serve(spec, ServerOptions(work="none"), logs))
+        yield slow.url, fast.url, random_file(tmp_path_factory.mktemp("files"), 100_000)
+
+
+@needs_browser
+def test_a_click_that_busy_waits_300_ms_has_an_inp_of_at_least_300_ms(session):
+    assert session.click_inp(BUSY_PAGE, "#busy") >= 300
+
+
+@needs_browser
+def test_a_fetch_upload_to_a_slow_server_leaves_inp_at_the_pages_own(session, servers):
+    slow, fast, file = servers
+    own = session.click_inp(f"{fast}/page", "#fetch")  # the same click, no file: no upload
+    upload = session.upload_fetch(slow, file)
+    assert upload["ok"], upload
+    assert upload["shown_ms"] >= SERVER_WAIT_MS  # the server did wait: the page waited too
+    assert upload["inp_ms"] < 200, upload  # 'good', far below the 2 s the server took
+    assert upload["inp_ms"] <= own + 40, (upload, own)
+    network = upload["network"]
+    assert network["waiting"] >= SERVER_WAIT_MS and network["request_sent"] < SERVER_WAIT_MS
+
+
+@needs_browser
+def test_a_form_post_to_a_slow_server_delays_lcp_by_its_wait(session, servers):
+    slow, fast, file = servers
+    delayed, quick = session.upload_form(slow, file), session.upload_form(fast, file)
+    assert delayed["ok"] and quick["ok"], (delayed, quick)
+    # the server's 2 s, less what two page loads may differ in painting (5 %)
+    assert delayed["lcp_ms"] - quick["lcp_ms"] >= 0.95 * SERVER_WAIT_MS, (delayed, quick)
+    assert delayed["network"]["waiting"] >= SERVER_WAIT_MS
+
+
+def test_devtools_phases_follow_the_network_panels_arithmetic():
+    timing = {"requestTime": 100.0, "dnsStart": -1, "dnsEnd": -1, "connectStart": 0.5,
+              "connectEnd": 1.5, "sendStart": 2.0, "sendEnd": 12.0,
+              "receiveHeadersStart": 312.0, "receiveHeadersEnd": 313.0}
+    phases = devtools_phases(issued=99.996, timing=timing, finished=100.320)
+    assert phases == {"queueing": 4.0, "stalled": 0.5, "dns_lookup": 0.0,
+                      "initial_connection": 1.0, "request_sent": 10.0, "waiting": 300.0,
+                      "content_download": 8.0}
+
+
+def test_figures_count_only_uploads_that_ended_under_load():
+    runs = [{"kind": "fetch", "ok": True, "under_load": True, "inp_ms": 16, "shown_ms": 300},
+            {"kind": "fetch", "ok": True, "under_load": True, "inp_ms": 24, "shown_ms": 500},
+            {"kind": "fetch", "ok": True, "under_load": False, "inp_ms": 900, "shown_ms": 5},
+            {"kind": "form", "ok": False, "under_load": True, "error": "timeout"}]
+    figures = summarize(runs, "test")
+    assert figures["inp_ms"] == {"p50": 20.0, "max": 24, "n": 2}
+    assert figures["lcp_ms"] is None and figures["failed"] == 1 and figures["after_load"] == 1
+
+
+def test_without_chromium_the_browser_claims_are_not_measured_with_the_hint(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    levels = BrowserLevels()
+    assert not levels.available() and levels.unavailable == INSTALL_HINT
+    claim = CLAIMS["thread-improves-inp"]
+    doc = {"config": {}, "verify": [], "results": [],
+           "skipped_experiments": {claim.experiment.id: levels.unavailable}}
+    v = judge(claim, doc)
+    assert v["verdict"] == "not measured" and "apt-get install chromium" in v["evidence"]
+
+
+def test_a_browser_path_that_is_not_there_is_a_usage_error(tmp_path):
+    done = subprocess.run([sys.executable, "bench.py", "--claims", "thread-improves-inp",
+                           "--browser", str(tmp_path / "no-chromium"), "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--browser" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason=INSTALL_HINT)
+def test_browser_path_is_taken_as_given():
+    assert find_chromium(shutil.which("chromium")) == shutil.which("chromium")
