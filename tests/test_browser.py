@@ -6,6 +6,7 @@ real targets (flask-sync, its work a 2 s sleep in the request, or none) serving 
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -14,8 +15,14 @@ from contextlib import ExitStack
 import pytest
 
 from upbench import registry
-from upbench.browser import (INSTALL_HINT, Browser, BrowserUnavailable, devtools_phases,
-                             find_chromium, random_file)
+from upbench.browser import (
+    INSTALL_HINT,
+    Browser,
+    BrowserUnavailable,
+    devtools_phases,
+    find_chromium,
+    random_file,
+)
 from upbench.browserrun import BrowserLevels, summarize
 from upbench.claims import CLAIMS
 from upbench.claims.judge import judge
@@ -126,3 +133,16 @@ def test_a_browser_path_that_is_not_there_is_a_usage_error(tmp_path):
 @pytest.mark.skipif(shutil.which("chromium") is None, reason=INSTALL_HINT)
 def test_browser_path_is_taken_as_given():
     assert find_chromium(shutil.which("chromium")) == shutil.which("chromium")
+
+
+def test_a_browser_that_does_not_start_leaves_its_claims_not_measured(tmp_path):
+    """The claims run's wiring: the browser arms are skipped, the other work goes on, and
+    the verdict says why — with exit 0, not an error."""
+    done = subprocess.run([sys.executable, "bench.py", "--claims", "background-tasks-improve-inp",
+                           "--browser", "/bin/false", "--out", str(tmp_path), "--quiet"],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    doc = json.loads((tmp_path / "results.json").read_text())
+    [verdict] = [v for v in doc["verdicts"] if v["id"] == "background-tasks-improve-inp"]
+    assert verdict["verdict"] == "not measured" and "did not start" in verdict["evidence"]
+    assert doc["browser"]["unavailable"] and doc["results"] == []

@@ -5,7 +5,8 @@ The level itself is the ordinary one (`run_level`: Locust, sampling, integrity),
 helper thread; meanwhile the main thread drives Chromium (Playwright's sync API belongs to
 the thread that started it). The browser waits until the load is on the server (its first
 upload's folder appears: a readiness check), then uploads the arm's size by fetch() and by
-the form, in turn, while the load lasts — at least one of each. Figures go into the level's
+the form, in turn, while the load lasts — at least one of each; those started after the load
+ended are kept in the record but not in the figures. Figures go into the level's
 result under `browser`, beside Locust's own sending/waiting/TTFB of the same size.
 
 The browser is found and launched once per claims run, on the first browser arm. Without
@@ -40,6 +41,7 @@ class BrowserLevels:
         self.unavailable: str | None = None
         self.browser: Browser | None = None
         self._stack = ExitStack()
+        self.seconds = 0.0  # spent in browser levels: the claims run keeps it off its budget
 
     def __enter__(self) -> BrowserLevels:
         return self
@@ -67,6 +69,7 @@ class BrowserLevels:
     def level(self, ctx: Run, subject: Subject, arm, config: RunConfig, label: str) -> Result:
         """`arm` is a BrowserArm: its load level, with the browser's uploads during it."""
         assert self.browser is not None, "call available() first"
+        began = time.monotonic()
         file = random_file(self._files, arm.size)
         before = _entries(subject)
         with ThreadPoolExecutor(1, thread_name_prefix="load-level") as pool:
@@ -78,21 +81,23 @@ class BrowserLevels:
                                          loaded_at + config.duration)
             result = load.result()
         result["browser"] = summarize(interactions, self.browser.version)
+        self.seconds += time.monotonic() - began
         return result
 
 
 def _interact(session: Session, base_url: str, kinds: tuple[str, ...], file: Path,
               load: Future, until: float) -> list[dict]:
     """The browser's uploads while the load lasts (until `until`): kinds in turn, one of each
-    always, more while the last one's time still fits. Each says whether it ended under load:
-    only those count in the figures."""
+    always, more while the last one's time still fits. Only those that started under load
+    count in the figures (their requests queue behind the load's requests in flight)."""
     actions = {"fetch": session.upload_fetch, "form": session.upload_form}
     done: list[dict] = []
     for turn in range(MAX_PER_KIND * len(kinds)):
-        if turn >= len(kinds) and (load.done() or time.monotonic() + done[-1]["wall_s"] > until):
+        if turn >= len(kinds) and time.monotonic() + done[-1]["wall_s"] > until:
             break
+        under_load = time.monotonic() < until and not load.done()
         record = actions[kinds[turn % len(kinds)]](base_url, file)
-        record["under_load"] = time.monotonic() <= until and not load.done()
+        record["under_load"] = under_load
         done.append(record)
     return done
 

@@ -124,7 +124,8 @@ def _survey(ctx: Run, subjects: dict[str, Subject], work: str) -> None:
 def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list[Claim],
             subjects: dict[str, Subject], began: float, browser: BrowserLevels) -> None:
     for rep in range(1, plan.max_repetitions + 1):
-        if rep > plan.min_repetitions and time.monotonic() - began > plan.budget_s:
+        spent = time.monotonic() - began - browser.seconds  # the browser's levels: extra time
+        if rep > plan.min_repetitions and spent > plan.budget_s:
             ctx.progress.warn(f"time budget ({plan.budget_s:.0f} s) spent: no more repetitions")
             return
         needed = {e.id: _roles_to_repeat(ctx, e, claim_list, rep <= plan.min_repetitions)

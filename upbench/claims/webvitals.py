@@ -41,7 +41,6 @@ class BrowserArm(Arm):
     browser: tuple[str, ...] = INTERACTIONS
     size: int = 1_000_000
     users: int = 2
-    duration: float | None = 3.0  # room for a form and a fetch() upload on a busy sync server
 
     def describe(self) -> str:
         return f"{super().describe()} + Chromium ({', '.join(self.browser)} uploads)"
