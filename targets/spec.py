@@ -22,8 +22,8 @@ class Target:
     worker_class: str = "sync"      # gunicorn worker class
     acknowledges: str = "stored"    # "stored" (201) or "accepted" (202, done later)
     protocols: tuple[str, ...] = ("upload",)  # "upload" (multipart POST), "tus"
-    services: tuple[str, ...] = ()  # helper services started first (see upbench.services)
-    sidecars: tuple[str, ...] = ()  # extra processes of the target (see upbench.services)
+    services: tuple[str, ...] = ()  # helper services started first (see upbench.lifecycle.services)
+    sidecars: tuple[str, ...] = ()  # extra processes of the target (see upbench.lifecycle.services)
 
     @property
     def answer(self) -> int:

@@ -4,8 +4,8 @@ import hashlib
 
 import pytest
 
-from upbench import aggregate, integrity
-from upbench.storage import Storage
+from upbench.measure import aggregate, integrity
+from upbench.measure.storage import Storage
 
 
 def sample(start, sent, ttfb, end, status=201, error=None, kind="upload", size=1000, done=None,

@@ -157,9 +157,9 @@ def test_exact_interval_of_a_proportion():
 
 
 def test_the_claims_read_fields_aggregation_really_writes():
-    """The measures' fields come from upbench.aggregate, not only from `synthesize`: tus samples
+    """The measures' fields come from upbench.measure.aggregate, not only from `synthesize`: tus samples
     with cuts feed `chunked-survives-drops` (a merge once dropped `cut_uploads`)."""
-    from upbench import aggregate
+    from upbench.measure import aggregate
 
     def tus(start, drops, status=204):
         return dict(scenario="resumable", target="t", user=1, kind="upload", start=start,

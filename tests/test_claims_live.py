@@ -15,11 +15,12 @@ import json
 import pytest
 
 from targets.spec import Target
-from upbench import claimrun, registry
+from upbench import registry
 from upbench.claims import CLAIMS
 from upbench.claims.experiments import IO_CONCURRENCY, MEMORY
 from upbench.claims.model import Arm
 from upbench.config import ClaimsPlan, RunConfig
+from upbench.run import claims_run
 
 HOARDER = Target(name="hoarder", seeds=(), summary="buffers the whole body, then saves it",
                  app="tests.apps.hoarder:app")
@@ -37,7 +38,7 @@ def run_claims(tmp_path, claims) -> dict[str, dict]:
     targets = {**registry.discover(), HOARDER.name: HOARDER}
     config = RunConfig(targets=(), stages=(), duration=PLAN.duration, warmup=PLAN.warmup,
                        out=tmp_path, quiet=True)
-    out = claimrun.run(PLAN, config, ["(test)"], targets=targets, claim_list=claims)
+    out = claims_run.run(PLAN, config, ["(test)"], targets=targets, claim_list=claims)
     doc = json.loads((out / "results.json").read_text())
     assert all(v["ok"] for v in doc["verify"]), doc["verify"]
     judged = {}

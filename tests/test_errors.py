@@ -8,11 +8,12 @@ import json
 import pytest
 
 from targets.common.store import UploadStore
-from upbench import integrity, registry
+from upbench import registry
 from upbench.lifecycle.ports import free_port
 from upbench.lifecycle.processes import StartError
 from upbench.lifecycle.server import ServerOptions, serve
-from upbench.storage import Storage, StorageError
+from upbench.measure import integrity
+from upbench.measure.storage import Storage, StorageError
 
 
 def test_an_oserror_while_serving_is_not_a_start_error(tmp_path):

@@ -14,7 +14,7 @@ from loadtests.multipart import BOUNDARY
 from loadtests.payload import Payload
 from loadtests.request import RequestSpec
 from loadtests.upload import UploadRequest, evidence
-from upbench import aggregate, integrity
+from upbench.measure import aggregate, integrity
 
 
 class Recorder:

@@ -11,7 +11,7 @@ from loadtests.request import RequestSpec
 from targets.spec import Target
 from tests.test_verify_and_cli import bench
 from upbench.lifecycle.server import ServerOptions, serve
-from upbench.verify import Endpoint, verify
+from upbench.run.verify import Endpoint, verify
 
 SHAPES = Target(name="shapes", seeds=(), summary="upload endpoints of other shapes",
                 app="tests.apps.shapes:app")

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from upbench.config import LoadLevel
-from upbench.loadrun import LoadSpec, locust_command
+from upbench.lifecycle.locust import LoadSpec, locust_command
 
 
 def spec(**kw):

@@ -14,7 +14,7 @@ import pytest
 from tests.helpers import interrupt_and_check_tree, wait_until
 from upbench.lifecycle.server import ServerOptions, serve
 from upbench.registry import Target
-from upbench.verify import Endpoint, verify
+from upbench.run.verify import Endpoint, verify
 
 REPO = Path(__file__).resolve().parent.parent
 

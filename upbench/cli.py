@@ -15,7 +15,7 @@ from loadtests import request as req
 from loadtests.catalog import SCENARIOS
 from loadtests.units import parse_size
 from targets.common.work import Work
-from upbench import claimrun, claims, registry, runner, webui
+from upbench import claims, registry, webui
 from upbench.errors import UsageError
 from upbench.lifecycle import processes
 from upbench.lifecycle.processes import StartError
@@ -23,7 +23,8 @@ from upbench.lifecycle.server import ServerOptions, serve
 from upbench.plans import claims_plan_from_args, config_from_args
 from upbench.reporting import compare, html, results
 from upbench.reporting.terminal import print_summary
-from upbench.verify import Endpoint, verify
+from upbench.run import claims_run, sweep
+from upbench.run.verify import Endpoint, verify
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -174,13 +175,13 @@ def _default_command(argv: list[str]) -> str:
 
 def cmd_claims(args, argv) -> int:
     plan, config = claims_plan_from_args(args)
-    out = claimrun.run(plan, config, argv)
+    out = claims_run.run(plan, config, argv)
     return _finished(out, config)
 
 
 def cmd_run(args, argv) -> int:
     config = config_from_args(args)
-    return _finished(runner.run(config, argv), config)
+    return _finished(sweep.run(config, argv), config)
 
 
 def _finished(out: Path, config) -> int:

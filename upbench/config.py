@@ -44,7 +44,7 @@ class RunConfig:
     workers: int = 2
     worker_class: str | None = None
     processes: int = 1           # Locust processes generating load
-    pin: str = "auto"            # CPU isolation: auto, on, off (upbench.pinning)
+    pin: str = "auto"            # CPU isolation: auto, on, off (upbench.lifecycle.pinning)
     max_upload: int = 1 << 30
     bandwidth: int = 1_000_000   # slow scenario, bytes/s per user
     chunk_size: int = 5_000_000  # resumable scenario: tus PATCH size

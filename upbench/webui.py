@@ -22,7 +22,7 @@ from upbench.lifecycle.ports import port_free
 from upbench.lifecycle.processes import StartError, wait_for
 from upbench.lifecycle.server import ServerOptions, answers, serve
 from upbench.paths import LOCUSTFILE
-from upbench.runner import Subject
+from upbench.run.sweep import Subject
 
 
 def offered(subject: Subject) -> list[Scenario]:

@@ -1,6 +1,6 @@
 """The seeds' claims, one entry each (one module per seed), with the experiments that judge
 them. Pure declarations and statistics: judging reads stored results only (see
-upbench/reporting/verdicts.py); running the experiments is upbench/claimrun.py."""
+upbench/reporting/verdicts.py); running the experiments is upbench/run/claims_run.py."""
 
 from __future__ import annotations
 

@@ -22,8 +22,8 @@ from targets.spec import Target
 from upbench.lifecycle import processes, services
 from upbench.lifecycle.ports import free_port, port_free
 from upbench.lifecycle.processes import READY_TIMEOUT_S, StartError, wait_for
+from upbench.measure.storage import Storage
 from upbench.paths import SOURCE_ROOT
-from upbench.storage import Storage
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class ServerOptions:
     work: str = "sha256"
     port: int | None = None           # None: a free port
     data_dir: Path | None = None      # None: a fresh temporary folder, removed afterwards
-    cpus: frozenset[int] | None = None  # pin the target's processes (see upbench.pinning)
+    cpus: frozenset[int] | None = None  # pin the target's processes (see upbench.lifecycle.pinning)
 
 
 @dataclass

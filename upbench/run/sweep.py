@@ -23,20 +23,21 @@ from loadtests.request import RequestSpec, mask_argv
 from loadtests.samples import read_samples
 from loadtests.units import format_size
 from targets.spec import PROTOCOLS, Target
-from upbench import aggregate, integrity, registry
+from upbench import registry
 from upbench.config import LoadLevel, RunConfig
 from upbench.lifecycle import pinning
+from upbench.lifecycle.locust import LoadSpec, LocustRun
 from upbench.lifecycle.processes import StartError, log_tail
 from upbench.lifecycle.server import RunningTarget, ServerOptions, serve
-from upbench.loadrun import LoadSpec, LocustRun
+from upbench.measure import aggregate, integrity
+from upbench.measure.sampler import Series, TreeSampler
+from upbench.measure.storage import Storage, StorageError
 from upbench.paths import reports_dir
 from upbench.progress import Progress
 from upbench.records import Result
 from upbench.reporting import findings, html, results, verdicts
 from upbench.reporting.labels import level_label, one_line
-from upbench.sampler import Series, TreeSampler
-from upbench.storage import Storage, StorageError
-from upbench.verify import Endpoint, skipped_verify, verify
+from upbench.run.verify import Endpoint, skipped_verify, verify
 
 SATURATED_PCT = 90.0  # per Locust process: near one full core
 LOCUST_STARTUP_S = 1.5  # Locust's imports before the first request: the crash aims past them

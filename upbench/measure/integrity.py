@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 
-from upbench.storage import Storage
+from upbench.measure.storage import Storage
 
 SPOT_CHECKS = 16
 NO_DIGEST = "unverified: the endpoint returns no digest"

@@ -38,7 +38,7 @@ class LoadSpec:
     chunk_size: int = 5_000_000
     drop_rate: float = 0.2
     processes: int = 1
-    cpus: frozenset[int] | None = None   # pin the generator (upbench.pinning)
+    cpus: frozenset[int] | None = None   # pin the generator (upbench.lifecycle.pinning)
     request: RequestSpec = RequestSpec()
     retry_delays: tuple[float, ...] = TUS_RETRY_DELAYS
 

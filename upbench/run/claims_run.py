@@ -31,8 +31,8 @@ from upbench.lifecycle.server import ServerOptions, serve
 from upbench.paths import reports_dir
 from upbench.progress import Progress
 from upbench.reporting import results
-from upbench.runner import Run, Subject, finish, run_level
-from upbench.verify import Endpoint, verify
+from upbench.run.sweep import Run, Subject, finish, run_level
+from upbench.run.verify import Endpoint, verify
 
 SURVEY_LEVEL = (1_000_000, 8)  # size, users: every target once, for the summary and plots
 

@@ -25,7 +25,7 @@ from loadtests.payload import Body, Payload
 from loadtests.request import MASK, RequestSpec, is_secret
 from loadtests.tus import CHUNK_TYPE, TUS, location_path, metadata
 from loadtests.upload import UploadRequest, evidence, final_state, parse_json, post_upload
-from upbench.storage import Storage
+from upbench.measure.storage import Storage
 
 SIZES = (1024, 600 * 1024, 5 * 2**20)
 FINAL = {"stored", "processed", "failed"}

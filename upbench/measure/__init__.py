@@ -1,0 +1,1 @@
+"""Measuring a level: process sampling, aggregation of the samples, integrity, storage."""
