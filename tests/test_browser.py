@@ -15,7 +15,10 @@ from contextlib import ExitStack
 import pytest
 
 from upbench import registry
-from upbench.browser import (
+from upbench.claims import CLAIMS
+from upbench.claims.judge import judge
+from upbench.lifecycle.server import ServerOptions, serve
+from upbench.measure.browser import (
     INSTALL_HINT,
     Browser,
     BrowserUnavailable,
@@ -23,10 +26,7 @@ from upbench.browser import (
     find_chromium,
     random_file,
 )
-from upbench.browserrun import BrowserLevels, summarize
-from upbench.claims import CLAIMS
-from upbench.claims.judge import judge
-from upbench.lifecycle.server import ServerOptions, serve
+from upbench.run.browser_levels import BrowserLevels, summarize
 
 try:
     CHROMIUM = find_chromium()

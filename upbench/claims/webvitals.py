@@ -1,4 +1,4 @@
-"""The seeds' Web Vitals sentences, judged by what a real browser measures (upbench/browser.py).
+"""The seeds' Web Vitals sentences, judged by what a real browser measures (upbench/measure/browser.py).
 
 Four seeds headline a Core Web Vital. Each arm below is a load level like any other (Locust
 users uploading to the server) during which headless Chromium, on the same server, uploads

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import statistics
 
-from upbench.browser import PHASE_NAMES, PHASES
 from upbench.claims import stats
+from upbench.measure.browser import PHASE_NAMES, PHASES
 from upbench.records import Result
 
 AGREE = (0.8, 1.25)  # browser / upbench waiting: within this band is "the same"

@@ -20,7 +20,6 @@ from pathlib import Path
 from loadtests.catalog import SCENARIOS
 from targets.spec import Target
 from upbench import registry
-from upbench.browserrun import BrowserLevels
 from upbench.claims import experiments, select
 from upbench.claims.judge import judge
 from upbench.claims.model import Arm, Claim, Experiment
@@ -31,6 +30,7 @@ from upbench.lifecycle.server import ServerOptions, serve
 from upbench.paths import reports_dir
 from upbench.progress import Progress
 from upbench.reporting import results
+from upbench.run.browser_levels import BrowserLevels
 from upbench.run.sweep import Run, Subject, finish, run_level
 from upbench.run.verify import Endpoint, verify
 

@@ -24,10 +24,10 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from loadtests.catalog import SCENARIOS
-from upbench.browser import PHASES, Browser, BrowserUnavailable, Session, find_chromium, random_file
 from upbench.config import LoadLevel, RunConfig
+from upbench.measure.browser import PHASES, Browser, BrowserUnavailable, Session, find_chromium, random_file
 from upbench.records import Result
-from upbench.runner import Run, Subject, run_level
+from upbench.run.sweep import Run, Subject, run_level
 
 LOAD_START_TIMEOUT_S = 30.0   # Locust's imports, then its first upload reaches the server
 MAX_PER_KIND = 6              # interactions of each kind in one level, at most
