@@ -106,6 +106,7 @@ class Browser:
 
     def __enter__(self) -> Browser:
         try:
+            from playwright.sync_api import Error as PlaywrightError
             from playwright.sync_api import sync_playwright
         except ImportError:
             raise BrowserUnavailable(DRIVER_HINT)
@@ -113,7 +114,7 @@ class Browser:
         try:
             self._browser = self._playwright.chromium.launch(
                 executable_path=self.executable, headless=True, timeout=self.timeout_ms)
-        except Exception as exc:  # Playwright's launch errors have no narrower common type
+        except PlaywrightError as exc:  # it exited, or never answered: not a usable browser
             self._playwright.stop()
             raise BrowserUnavailable(f"{self.executable} did not start: "
                                      f"{str(exc).splitlines()[0]}")

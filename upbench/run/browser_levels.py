@@ -24,6 +24,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from loadtests.catalog import SCENARIOS
+from upbench.claims.webvitals import BrowserArm
 from upbench.config import LoadLevel, RunConfig
 from upbench.measure.browser import PHASES, Browser, BrowserUnavailable, Session, find_chromium, random_file
 from upbench.records import Result
@@ -66,8 +67,9 @@ class BrowserLevels:
                 "version": self.browser.version if self.browser else None,
                 "unavailable": self.unavailable}
 
-    def level(self, ctx: Run, subject: Subject, arm, config: RunConfig, label: str) -> Result:
-        """`arm` is a BrowserArm: its load level, with the browser's uploads during it."""
+    def level(self, ctx: Run, subject: Subject, arm: BrowserArm, config: RunConfig,
+              label: str) -> Result:
+        """The arm's load level, with the browser's uploads during it."""
         assert self.browser is not None, "call available() first"
         began = time.monotonic()
         file = random_file(self._files, arm.size)
