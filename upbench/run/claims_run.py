@@ -176,7 +176,7 @@ def _no_browser(ctx: Run, exp: Experiment, why: str | None) -> None:
 
 
 def _level(ctx: Run, subject: Subject, arm: Arm, work: str, experiment: str, rep: int,
-           role: str, browser: BrowserLevels) -> None:
+           role: str, browser: BrowserLevels | None = None) -> None:
     config = dataclasses.replace(
         ctx.config, work=work, duration=arm.duration or ctx.config.duration,
         bandwidth=arm.bandwidth or ctx.config.bandwidth,
@@ -188,7 +188,7 @@ def _level(ctx: Run, subject: Subject, arm: Arm, work: str, experiment: str, rep
         subject.running.restart()  # a clean process: no memory kept from an earlier level
     ctx.progress.step(f"{experiment} · {role} = {arm.describe()} · repetition {rep}")
     label = f"{experiment}-{role}-{rep}"
-    if getattr(arm, "browser", ()):  # a real browser uploads during the level (webvitals)
+    if browser is not None and getattr(arm, "browser", ()):  # Chromium beside the load
         result = browser.level(ctx, subject, arm, config, label)
     else:
         result = run_level(ctx, subject, scenario, arm.size, LoadLevel("closed", users=arm.users),
