@@ -160,3 +160,28 @@ def test_a_claims_run_with_its_survey_runs_beside_the_browser_levels(tmp_path):
     out = claims_run.run(plan, config, ["(test)"], targets={"flask-sync": spec}, claim_list=[])
     doc = json.loads((out / "results.json").read_text())
     assert [r["experiment"] for r in doc["results"]] == ["survey"] and "browser" not in doc
+
+
+def _level(target, inp, lcp, browser_waiting, upbench_waiting):
+    phases = {"queueing": 2.0, "stalled": 0.5, "dns_lookup": 0.0, "initial_connection": 0.0,
+              "request_sent": 5.0, "waiting": browser_waiting, "content_download": 1.0}
+    return {"target": target, "waiting_ms": {"p50": upbench_waiting},
+            "sending_ms": {"p50": 0.2}, "ttfb_ms": {"p50": upbench_waiting + 0.2},
+            "latency_ms": {"p50": upbench_waiting + 1},
+            "browser": {"inp_ms": {"p50": inp}, "shown_ms": {"p50": browser_waiting + 10},
+                        "lcp_ms": {"p50": lcp}, "failed": 0,
+                        "network": {"fetch": phases, "form": phases}}}
+
+
+def test_report_rows_carry_intervals_bars_on_one_axis_and_the_ttfb_crosscheck():
+    from upbench.reporting import vitals
+
+    doc = {"results": [_level("slow", 16 + i, 500 + 10 * i, 400 + i, 100 + i) for i in range(3)]
+           + [_level("fast", 16, 120 + i, 50 + i, 50 - i) for i in range(3)]}
+    slow, fast = vitals.patterns(doc)
+    assert slow["inp"]["mean"] == 17.0 and slow["inp"]["interval"][0] < 17 < slow["inp"]["interval"][1]
+    assert slow["crosscheck"]["disagree"] is True    # 4x: beyond noise and the 0.8-1.25 band
+    assert fast["crosscheck"]["disagree"] is False   # ~1x
+    widths = {p["target"]: sum(b["width"] for b in p["bars"]["fetch"]) for p in (slow, fast)}
+    assert widths["slow"] == pytest.approx(100, abs=0.1) and widths["fast"] < 20  # one time axis
+    assert slow["upbench"]["waiting"] == 101.0

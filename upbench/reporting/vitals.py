@@ -44,7 +44,7 @@ def _pattern(target: str, levels: list[Result]) -> dict:
     return {"target": target, "levels": len(levels),
             "inp": figure("inp_ms"), "shown": figure("shown_ms"), "lcp": figure("lcp_ms"),
             "bars": {kind: _bars(levels, kind) for kind in ("fetch", "form")},
-            "crosscheck": _crosscheck(levels),
+            "crosscheck": _crosscheck(levels), "upbench": _upbench(levels),
             "failed": sum(r["browser"].get("failed", 0) for r in levels)}
 
 
@@ -67,6 +67,17 @@ def _scale(all_bars: list[list[dict]]) -> None:
         for b in bars:
             b["left"], b["width"] = round(100 * offset / longest, 2), round(100 * b["ms"] / longest, 2)
             offset += b["ms"]
+
+
+def _upbench(levels: list[Result]) -> dict:
+    """upbench's own phases of the same uploads (Locust's, in the same levels): medians of the
+    levels' p50s, in ms."""
+    def median(block: str) -> float | None:
+        values = [(r.get(block) or {}).get("p50") for r in levels]
+        values = [v for v in values if isinstance(v, (int, float))]
+        return round(statistics.median(values), 1) if values else None
+    return {"sending": median("sending_ms"), "waiting": median("waiting_ms"),
+            "ttfb": median("ttfb_ms"), "latency": median("latency_ms")}
 
 
 def _crosscheck(levels: list[Result]) -> dict | None:
