@@ -65,7 +65,7 @@ class BrowserLevels:
     def describe(self) -> dict:
         return {"executable": self.browser.executable if self.browser else self.executable,
                 "version": self.browser.version if self.browser else None,
-                "unavailable": self.unavailable}
+                "unavailable": self.unavailable, "seconds": round(self.seconds, 1)}
 
     def level(self, ctx: Run, subject: Subject, arm: BrowserArm, config: RunConfig,
               label: str) -> Result:
