@@ -150,14 +150,13 @@ def test_a_browser_that_does_not_start_leaves_its_claims_not_measured(tmp_path):
 
 def test_a_claims_run_with_its_survey_runs_beside_the_browser_levels(tmp_path):
     """The survey's levels take the plain path (a default run once crashed on them)."""
-    from upbench.config import ClaimsPlan, RunConfig
-    from upbench.run import claims_run
+    from upbench.config import ClaimsPlan
+    from upbench.run.claims_run import run_claims
 
-    plan = ClaimsPlan(min_repetitions=1, max_repetitions=1, duration=1.0, warmup=0.2)
-    config = RunConfig(targets=("flask-sync",), stages=(), duration=1.0, warmup=0.2,
-                       out=tmp_path, quiet=True)
+    plan = ClaimsPlan(min_repetitions=1, max_repetitions=1, duration=1.0, warmup=0.2,
+                      out=tmp_path, quiet=True)
     spec = registry.discover()["flask-sync"]
-    out = claims_run.run(plan, config, ["(test)"], targets={"flask-sync": spec}, claim_list=[])
+    out = run_claims(plan, ["(test)"], targets={"flask-sync": spec}, claim_list=[])
     doc = json.loads((out / "results.json").read_text())
     assert [r["experiment"] for r in doc["results"]] == ["survey"] and "browser" not in doc
 

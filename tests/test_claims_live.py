@@ -19,7 +19,7 @@ from upbench import registry
 from upbench.claims import CLAIMS
 from upbench.claims.experiments import IO_CONCURRENCY, MEMORY
 from upbench.claims.model import Arm
-from upbench.config import ClaimsPlan, RunConfig
+from upbench.config import ClaimsPlan
 from upbench.run import claims_run
 
 HOARDER = Target(name="hoarder", seeds=(), summary="buffers the whole body, then saves it",
@@ -35,17 +35,14 @@ def claim_on(claim_id: str, exp_id: str, arms: dict[str, Arm]):
 
 
 def run_claims(tmp_path, claims) -> dict[str, dict]:
+    """The run's own verdicts (it judges the claims it was given), by experiment."""
     targets = {**registry.discover(), HOARDER.name: HOARDER}
-    config = RunConfig(targets=(), stages=(), duration=PLAN.duration, warmup=PLAN.warmup,
-                       out=tmp_path, quiet=True)
-    out = claims_run.run(PLAN, config, ["(test)"], targets=targets, claim_list=claims)
+    plan = dataclasses.replace(PLAN, out=tmp_path, quiet=True)
+    out = claims_run.run_claims(plan, ["(test)"], targets=targets, claim_list=claims)
     doc = json.loads((out / "results.json").read_text())
     assert all(v["ok"] for v in doc["verify"]), doc["verify"]
-    judged = {}
-    for claim in claims:  # re-judged from the stored results, as `report` would
-        from upbench.claims.judge import judge
-        judged[claim.experiment.id] = judge(claim, doc)
-    return judged
+    assert len(doc["verdicts"]) == len(claims)
+    return {v["experiment"]["id"]: v for v in doc["verdicts"]}
 
 
 def test_memory_claim_tells_a_hoarding_server_from_a_streaming_one(tmp_path):

@@ -11,7 +11,8 @@ from loadtests.request import RequestSpec
 from targets.spec import Target
 from tests.test_verify_and_cli import bench
 from upbench.lifecycle.server import ServerOptions, serve
-from upbench.run.verify import Endpoint, verify
+from upbench.run.subject import Subject
+from upbench.run.verify import verify
 
 SHAPES = Target(name="shapes", seeds=(), summary="upload endpoints of other shapes",
                 app="tests.apps.shapes:app")
@@ -24,8 +25,8 @@ def shapes(tmp_path_factory):
 
 
 def check(running, path, limit=None, status_path=None, **request):
-    result = verify("shapes", Endpoint.external(running.url + path, False,
-                                                RequestSpec(**request), status_path, limit))
+    result = verify(Subject.external(running.url + path, "shapes", RequestSpec(**request),
+                                     status_path, limit))
     return result, {c["name"]: c for c in result["checks"]}
 
 

@@ -36,7 +36,7 @@ def test_runner_reads_scenario_fields_not_names():
     (a scenario name as a string literal compared or looked up)."""
     from loadtests.catalog import SCENARIOS
 
-    for module in ("run/sweep.py", "lifecycle/locust.py"):
+    for module in ("run/sweep.py", "run/level.py", "run/subject.py", "lifecycle/locust.py"):
         source = (ROOT / "upbench" / module).read_text()
         for name in SCENARIOS:
             tested = re.findall(rf"(==|!=|\bin|SCENARIOS\[)\s*\(?[^)\n]*['\"]{re.escape(name)}['\"]",

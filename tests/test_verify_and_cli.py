@@ -14,7 +14,8 @@ import pytest
 from tests.helpers import interrupt_and_check_tree, wait_until
 from upbench.lifecycle.server import ServerOptions, serve
 from upbench.registry import Target
-from upbench.run.verify import Endpoint, verify
+from upbench.run.subject import Subject
+from upbench.run.verify import verify
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -33,7 +34,7 @@ def test_verify_passes_for_the_skeleton_targets():
 def test_verify_catches_a_lying_server(tmp_path):
     liar = Target(name="liar", seeds=(), summary="wrong digests", app="tests.apps.liar:app")
     with serve(liar, ServerOptions(), tmp_path) as running:
-        result = verify("liar", Endpoint.of(running))
+        result = verify(Subject.of(running))
     failed = {c["name"] for c in result["checks"] if not c["ok"]}
     assert not result["ok"]
     assert "upload 1024 B: sha256" in failed and "upload 1024 B: bytes echoed" in failed

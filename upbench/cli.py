@@ -1,4 +1,4 @@
-"""Command line (the contract of DESIGN.md). Each subcommand is a `cmd_*` function; flags are
+"""Command line (the contract: docs/contracts.md, "CLI"). Each subcommand is a `cmd_*` function; flags are
 parsed once into frozen config objects. Usage errors: one line on stderr, exit 2."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from loadtests import request as req
@@ -24,7 +24,7 @@ from upbench.plans import claims_plan_from_args, config_from_args
 from upbench.reporting import compare, html, results
 from upbench.reporting.terminal import print_summary
 from upbench.run import claims_run, sweep
-from upbench.run.verify import Endpoint, verify
+from upbench.run.start import start_verified
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -174,18 +174,17 @@ def _default_command(argv: list[str]) -> str:
 # --- commands ---------------------------------------------------------------------------------
 
 def cmd_claims(args, argv) -> int:
-    plan, config = claims_plan_from_args(args)
-    out = claims_run.run(plan, config, argv)
-    return _finished(out, config)
+    plan = claims_plan_from_args(args)
+    return _finished(claims_run.run_claims(plan, argv), plan.quiet)
 
 
 def cmd_run(args, argv) -> int:
     config = config_from_args(args)
-    return _finished(sweep.run(config, argv), config)
+    return _finished(sweep.run_sweep(config, argv), config.quiet)
 
 
-def _finished(out: Path, config) -> int:
-    print_summary(out / "results.json", quiet=config.quiet)
+def _finished(out: Path, quiet: bool) -> int:
+    print_summary(out / "results.json", quiet=quiet)
     print(out)
     failed = [v["target"] for v in json.loads((out / "results.json").read_text())["verify"]
               if not v["ok"]]
@@ -197,12 +196,8 @@ def cmd_verify(args, argv) -> int:
     failed = []
     with _tempdir() as logs:
         for target in targets:
-            try:
-                with serve(target, ServerOptions(), logs) as running:
-                    result = verify(target.name, Endpoint.of(running))
-            except StartError as exc:
-                result = {"target": target.name, "ok": False,
-                          "checks": [{"name": "start", "ok": False, "detail": str(exc)}]}
+            with ExitStack() as stack:
+                _, result = start_verified(stack, target, ServerOptions(), logs)
             print(f"{'PASS' if result['ok'] else 'FAIL'}  {target.name}")
             for check in result["checks"]:
                 if not check["ok"]:
@@ -268,7 +263,7 @@ def cmd_ui(args, argv) -> int:
         size = parse_size(args.size)
     except ValueError as exc:
         raise UsageError(str(exc))
-    return webui.run(target, args.web_port, _positive(args.workers, "--workers"), args.work,
+    return webui.serve_ui(target, args.web_port, _positive(args.workers, "--workers"), args.work,
                      size, args.scenario, _positive(args.users, "--users"))
 
 

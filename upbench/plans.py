@@ -1,6 +1,6 @@
 """From flags to a RunConfig, with the two built-in plans.
 
-- default (`python bench.py`, ~5 min on 2 cores): every target; `upload` at 64 KB and 8 MB
+- default (`python bench.py run`, ~5 min on 2 cores): every target; `upload` at 64 KB and 8 MB
   with 1 and 8 users (small vs large files, one vs many users), `mixed` and `slow` at 1 MB
   with 8 users (who gets blocked, what slow clients do to sync workers), `resumable` at 16 MB
   with cut connections. The `crash` scenario is left out (a 202 pattern's lost work takes a
@@ -12,7 +12,6 @@ flags (every scenario x size x level), filled in with the plan's values for the 
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +23,7 @@ from targets.common.work import Work
 from upbench import claims, registry
 from upbench.config import ClaimsPlan, LoadLevel, RunConfig, Stage
 from upbench.errors import UsageError
+from upbench.run.subject import Subject
 
 DEFAULT = dict(scenarios="upload,mixed,slow,resumable", sizes="1MB", users="8",
                duration="4s", warmup="1s",
@@ -59,7 +59,7 @@ def config_from_args(args) -> RunConfig:
         else:
             stages = tuple(Stage(s, tuple(parse_size(x) for x in _names(z)), _levels(None, u))
                            for s, z, u in plan["stages"]
-                           if not args.url or _plain_upload(s))
+                           if not args.url or _plain_upload(s, args.url))
         duration = parse_duration(pick("duration"))
         warmup = parse_duration(pick("warmup")) if pick("warmup") != "0" else 0.0
         if warmup >= duration:
@@ -160,14 +160,14 @@ def _status_path(template: str | None, url: str) -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def _plain_upload(scenario: str) -> bool:
-    """--url without --scenarios: the plan's stages that any upload endpoint can take
-    (no /health beside it, no tus unless asked for)."""
+def _plain_upload(scenario: str, url: str) -> bool:
+    """--url without --scenarios: the plan's stages that the endpoint can take (upbench.run.
+    subject decides), multipart uploads only (no tus unless asked for)."""
     known = SCENARIOS[scenario]
-    return known.needs == ("upload",) and not known.needs_health and not known.own_server
+    return known.needs == ("upload",) and Subject.external(url).missing(known) is None
 
 
-def claims_plan_from_args(args) -> tuple[ClaimsPlan, RunConfig]:
+def claims_plan_from_args(args) -> ClaimsPlan:
     """The claims run: which claims, how many repetitions (--quick: one short each)."""
     try:
         chosen = claims.select(args.claims)
@@ -176,13 +176,9 @@ def claims_plan_from_args(args) -> tuple[ClaimsPlan, RunConfig]:
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
     ids = tuple(c.id for c in chosen) if args.claims.strip() else ()  # (): all claims
-    plan = ClaimsPlan.quick(ids) if args.quick else ClaimsPlan(ids)
-    if args.browser:
-        plan = dataclasses.replace(plan, browser=_browser(args.browser))
-    targets = tuple(sorted({a.target for c in chosen for a in c.experiment.arms.values()}))
-    config = RunConfig(targets=targets, stages=(), duration=plan.duration, warmup=plan.warmup,
-                       workers=args.workers, out=_out_dir(args.out), quiet=args.quiet)
-    return plan, config
+    settings = dict(workers=args.workers, out=_out_dir(args.out), quiet=args.quiet,
+                    browser=_browser(args.browser) if args.browser else None)
+    return ClaimsPlan.quick(ids, **settings) if args.quick else ClaimsPlan(ids, **settings)
 
 
 def _browser(text: str) -> str:

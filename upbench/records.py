@@ -1,16 +1,19 @@
-"""The records that flow from aggregation to results.json to the report, named once.
+"""The records that flow from a level to results.json to the report, named once.
 
 `TypedDict`s (not classes): results.json is their serialised form as it is, and the report
-reads the stored JSON back without a conversion step. Fields are those of DESIGN.md's
-"upbench/1" schema; added fields are listed here too.
+reads the stored JSON back without a conversion step. Every field written today is declared
+here, and docs/contracts.md ("results.json") says what each means; tests/test_records.py fails
+when a producer writes a key its record does not declare. A new field: declare it here and
+describe it there (fields may be added; none renamed or dropped without a new schema).
 """
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, TypedDict, get_type_hints, is_typeddict
 
 
 class Distribution(TypedDict):
+    """Milliseconds, from an HDR histogram (max and mean exact)."""
     p50: float
     p90: float
     p95: float
@@ -27,6 +30,84 @@ class Load(TypedDict):
     rate: float | None
 
 
+class Throughput(TypedDict):
+    rps: float
+    mbps: float
+
+
+class OpenLoop(TypedDict):
+    scheduled: int
+    late: int                              # started more than 10 ms behind schedule
+    dropped: int                           # never started: the schedule could not keep up
+    start_delay_ms: Distribution | None
+
+
+class Resume(TypedDict):
+    """tus uploads: cut connections and how they were resumed."""
+    uploads: int
+    drops: int
+    cut_uploads: int
+    completed_after_drop: int
+    retries: int
+    resumes: int
+    bytes_resent: int
+    recovery_ms: Distribution | None
+
+
+class Series(TypedDict, total=False):
+    """A level second by second (warm-up included), on the clock `t0` (epoch)."""
+    t0: float
+    bucket_s: float
+    warmup_s: float
+    t: list[float]
+    rps: list[float]
+    failed: list[int]
+    p50_ms: list[float | None]
+    p99_ms: list[float | None]
+    intended_rps: list[float]              # open loop only
+    issued_rps: list[float]
+
+
+class ProcessSummary(TypedDict):
+    """A sampled process group (upbench.measure.sampler): RSS and CPU over the level."""
+    rss_peak_mb: float | None
+    rss_mean_mb: float | None
+    cpu_mean_pct: float | None
+    cpu_peak_pct: float | None
+    samples: int
+
+
+class ServerSummary(ProcessSummary, total=False):
+    rss_baseline_mb: float | None          # before the level's load began
+    concurrency: int | None                # uploads it can hold at once (sync workers)
+
+
+class ClientSummary(ProcessSummary, total=False):
+    processes: int                         # Locust processes
+    saturated: bool                        # the generator, not the server, set the pace
+
+
+class Timeline(TypedDict, total=False):
+    """Server RSS/CPU over time, thinned; `t` in seconds from `t0` (epoch)."""
+    t0: float
+    t: list[float]
+    rss_mb: list[float]
+    cpu_pct: list[float]
+
+
+class Crash(TypedDict):
+    killed_at: float
+    ready_at: float
+    downtime_s: float
+
+
+class FailureWarning(TypedDict):
+    share: float                           # failed / made
+    top_error: str
+    hint: str | None
+    text: str
+
+
 class Integrity(TypedDict, total=False):
     acknowledged: int
     verified: int
@@ -34,42 +115,108 @@ class Integrity(TypedDict, total=False):
     corrupt: int
     unfinished: int
     disk_checked: int
-    storage_error: bool
+    storage_error: bool                    # the backend failed: nothing claimed lost
+    size_only: int                         # anyone's endpoint: byte count checked only
+    unverified: int                        # anyone's endpoint: no digest in the answer
+    note: str | None
+
+
+class VitalFigures(TypedDict):
+    """A browser figure over a level's uploads that started under load, ms."""
+    p50: float
+    max: float
+    n: int
+
+
+class BrowserUpload(TypedDict, total=False):
+    """One upload by Chromium from GET /page (upbench.measure.browser)."""
+    kind: Literal["fetch", "form"]
+    ok: bool
+    inp_ms: float | None                   # fetch: INP of the click
+    shown_ms: float                        # fetch: click -> the result on the page
+    lcp_ms: float                          # form: LCP of the landing page, from the click
+    network: dict[str, float] | None       # DevTools' phases (Queueing ... Content Download)
+    error: str
+    wall_s: float
+    under_load: bool                       # started while the level's load ran
+
+
+class BrowserFigures(TypedDict):
+    """A browser arm's level: what Chromium measured beside the load (run/browser_levels.py)."""
+    chromium: str                          # its version
+    interactions: list[BrowserUpload]
+    failed: int
+    after_load: int                        # succeeded, but started after the load: not counted
+    inp_ms: VitalFigures | None
+    shown_ms: VitalFigures | None
+    lcp_ms: VitalFigures | None
+    network: dict[str, dict[str, float]]   # kind -> median of each phase
 
 
 class Result(TypedDict, total=False):
-    """One measured level (one Locust run against one target)."""
+    """One measured level (one Locust run against one subject): upbench.run.level.run_level."""
     target: str
     scenario: str
     size_bytes: int
     load: Load
     duration_s: float
-    work: str                 # the server's --work for this level
-    experiment: str | None    # the claims experiment this level belongs to
-    repetition: int | None    # 1, 2, ... within that experiment
+    work: str                              # the server's --work for this level
     requests: int
     failures: int
-    errors: dict[str, int]
-    throughput: dict[str, float]           # rps, mbps
+    errors: dict[str, int]                 # error kind -> count
+    throughput: Throughput
     latency_ms: Distribution | None
+    latency_spectrum: list[list[float]] | None  # [[percentile, ms], ...]
     ttfb_ms: Distribution | None
     sending_ms: Distribution | None
+    connecting_ms: Distribution | None
+    tls_handshaking_ms: Distribution | None
     waiting_ms: Distribution | None
     completion_ms: Distribution | None
     bystander_ms: Distribution | None
-    server: dict                           # rss_peak_mb, rss_mean_mb, rss_baseline_mb, cpu_*
-    services: dict | None
-    client: dict                           # cpu_mean_pct, saturated, processes
-    integrity: Integrity
+    open_loop: OpenLoop | None
+    resume: Resume | None
+    series: Series | None
+    server: ServerSummary
+    services: ProcessSummary | None        # Redis, the S3 endpoint: apart from the pattern
+    client: ClientSummary
+    timeline: Timeline
+    crash: Crash                           # the crash scenario only
+    failure_warning: FailureWarning | None
     level_error: str | None                # the level itself failed (e.g. storage backend)
+    integrity: Integrity
     notes: list[str]
+    experiment: str                        # a claims run: the experiment of this level
+    repetition: int                        # 1, 2, ... within that experiment
+    arm: str                               # the arm's role in the experiment
+    browser: BrowserFigures                # a browser arm (upbench/claims/webvitals.py)
+
+
+class Check(TypedDict, total=False):
+    name: str
+    ok: bool
+    detail: str
+    advisory: bool                         # reported, but the target is measured anyway
+    skipped: bool
+
+
+class VerifyRecord(TypedDict, total=False):
+    """One subject's verify (or its failed start: one check named "start")."""
+    target: str
+    ok: bool
+    checks: list[Check]
+    external: bool                         # anyone's endpoint (advisory checks)
+    digest: str | None                     # sha256, etag-md5, bytes or None
+    work: str                              # a claims run: the phase's --work
 
 
 class Effect(TypedDict):
     metric: str
     estimate: float | None
-    interval: list[float] | None           # [lo, hi]
+    interval: list[float] | None           # [lo, hi], 95 %
     threshold: float
+    holds_if: Literal["below", "above"]
+    unit: str
 
 
 VerdictValue = Literal["holds", "does not hold", "inconclusive", "not measured"]
@@ -83,7 +230,27 @@ class Verdict(TypedDict):
     code: list[str]                        # targets judged
     verdict: VerdictValue
     holds: bool | None
-    experiment: dict
+    experiment: dict                       # what ran: id, work, what, arms, roles
     effect: Effect
-    repetitions: list[dict]
+    repetitions: list[dict]                # per repetition: figure + each role's figures
     evidence: str
+    why: str
+    notes: list[str]
+
+
+def undeclared(record: dict, kind: type, path: str = "") -> list[str]:
+    """The keys of `record` (and of its nested records) that `kind` does not declare."""
+    hints = get_type_hints(kind)
+    found = []
+    for key, value in record.items():
+        where = f"{path}.{key}" if path else key
+        if key not in hints:
+            found.append(where)
+            continue
+        nested = [t for t in getattr(hints[key], "__args__", (hints[key],)) if is_typeddict(t)]
+        if not nested:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict):
+                found += undeclared(item, nested[0], where)
+    return found

@@ -22,7 +22,7 @@ from upbench.lifecycle.ports import port_free
 from upbench.lifecycle.processes import StartError, wait_for
 from upbench.lifecycle.server import ServerOptions, answers, serve
 from upbench.paths import LOCUSTFILE
-from upbench.run.sweep import Subject
+from upbench.run.subject import Subject
 
 
 def offered(subject: Subject) -> list[Scenario]:
@@ -31,7 +31,7 @@ def offered(subject: Subject) -> list[Scenario]:
     return [s for s in SCENARIOS.values() if not s.own_server and subject.missing(s) is None]
 
 
-def run(target: Target, web_port: int, workers: int, work: str, size: int,
+def serve_ui(target: Target, web_port: int, workers: int, work: str, size: int,
         scenario: str = "upload", users: int = 4) -> int:
     if scenario not in SCENARIOS:
         raise UsageError(f"unknown scenario {scenario!r} (known: {', '.join(SCENARIOS)})")

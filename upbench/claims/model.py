@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from loadtests.catalog import SCENARIOS
+from loadtests.request import TUS_RETRY_DELAYS
 from loadtests.units import format_size
+from upbench.config import BANDWIDTH, CHUNK_SIZE, DROP_RATE
 from upbench.records import Result
 
 
@@ -27,11 +29,11 @@ class Arm:
     size: int = 1_000_000
     users: int = 1
     fresh: bool = False              # restart the server first: memory from a clean process
-    duration: float | None = None    # overrides of the run's settings for this arm
-    bandwidth: int | None = None
-    chunk_size: int | None = None
-    drop_rate: float | None = None
-    retry_delays: tuple[float, ...] | None = None
+    duration: float | None = None    # None: the claims plan's level duration
+    bandwidth: int = BANDWIDTH       # the slow scenarios' bytes/s per user
+    chunk_size: int = CHUNK_SIZE     # resumable: tus PATCH size
+    drop_rate: float = DROP_RATE     # resumable: fraction of PATCHes cut
+    retry_delays: tuple[float, ...] = TUS_RETRY_DELAYS
 
     def describe(self) -> str:
         if not SCENARIOS[self.scenario].uploads:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from loadtests.catalog import SCENARIOS
 from loadtests.request import TUS_RETRY_DELAYS, RequestSpec
-from upbench.config import LoadLevel
+from upbench.config import BANDWIDTH, CHUNK_SIZE, DROP_RATE, LoadLevel
 from upbench.lifecycle import processes
 from upbench.paths import LOCUSTFILE
 
@@ -34,9 +34,9 @@ class LoadSpec:
     samples_dir: Path
     upload_path: str = "/upload"
     status_path: str = "/uploads/{id}"
-    bandwidth: int = 1_000_000
-    chunk_size: int = 5_000_000
-    drop_rate: float = 0.2
+    bandwidth: int = BANDWIDTH
+    chunk_size: int = CHUNK_SIZE
+    drop_rate: float = DROP_RATE
     processes: int = 1
     cpus: frozenset[int] | None = None   # pin the generator (upbench.lifecycle.pinning)
     request: RequestSpec = RequestSpec()
@@ -79,7 +79,7 @@ def locust_env(spec: LoadSpec) -> dict[str, str]:
     return env
 
 
-class LocustRun:
+class LocustProcess:
     """A started Locust process; `pids` feeds the client-side sampler."""
 
     def __init__(self, spec: LoadSpec):

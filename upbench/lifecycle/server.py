@@ -19,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 
 from targets.spec import Target
+from upbench.config import MAX_UPLOAD, WORKERS
 from upbench.lifecycle import processes, services
 from upbench.lifecycle.ports import free_port, port_free
 from upbench.lifecycle.processes import READY_TIMEOUT_S, StartError, wait_for
@@ -28,9 +29,9 @@ from upbench.paths import SOURCE_ROOT
 
 @dataclass(frozen=True)
 class ServerOptions:
-    workers: int = 2
+    workers: int = WORKERS
     worker_class: str | None = None   # None: the target's own
-    max_upload: int = 1 << 30
+    max_upload: int = MAX_UPLOAD
     work: str = "sha256"
     port: int | None = None           # None: a free port
     data_dir: Path | None = None      # None: a fresh temporary folder, removed afterwards

@@ -23,12 +23,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
-from loadtests.catalog import SCENARIOS
 from upbench.claims.webvitals import BrowserArm
-from upbench.config import LoadLevel, RunConfig
 from upbench.measure.browser import PHASES, Browser, BrowserUnavailable, Session, find_chromium, random_file
-from upbench.records import Result
-from upbench.run.sweep import Run, Subject, run_level
+from upbench.records import BrowserFigures, BrowserUpload, Result
+from upbench.run.context import RunContext
+from upbench.run.level import Level, run_level
+from upbench.run.subject import Subject
 
 LOAD_START_TIMEOUT_S = 30.0   # Locust's imports, then its first upload reaches the server
 MAX_PER_KIND = 6              # interactions of each kind in one level, at most
@@ -67,20 +67,18 @@ class BrowserLevels:
                 "version": self.browser.version if self.browser else None,
                 "unavailable": self.unavailable, "seconds": round(self.seconds, 1)}
 
-    def level(self, ctx: Run, subject: Subject, arm: BrowserArm, config: RunConfig,
-              label: str) -> Result:
+    def level(self, ctx: RunContext, subject: Subject, arm: BrowserArm, level: Level) -> Result:
         """The arm's load level, with the browser's uploads during it."""
         assert self.browser is not None, "call available() first"
         began = time.monotonic()
         file = random_file(self._files, arm.size)
         before = _entries(subject)
         with ThreadPoolExecutor(1, thread_name_prefix="load-level") as pool:
-            load = pool.submit(run_level, ctx, subject, SCENARIOS[arm.scenario], arm.size,
-                               LoadLevel("closed", users=arm.users), label=label, config=config)
+            load = pool.submit(run_level, ctx, subject, level)
             with self.browser.session() as session:
                 loaded_at = _wait_for_load(subject, before, load)
                 interactions = _interact(session, subject.base_url, arm.browser, file, load,
-                                         loaded_at + config.duration)
+                                         loaded_at + level.duration)
             result = load.result()
         result["browser"] = summarize(interactions, self.browser.version)
         self.seconds += time.monotonic() - began
@@ -88,12 +86,12 @@ class BrowserLevels:
 
 
 def _interact(session: Session, base_url: str, kinds: tuple[str, ...], file: Path,
-              load: Future, until: float) -> list[dict]:
+              load: Future, until: float) -> list[BrowserUpload]:
     """The browser's uploads while the load lasts (until `until`): kinds in turn, one of each
     always, more while the last one's time still fits. Only those that started under load
     count in the figures (their requests queue behind the load's requests in flight)."""
     actions = {"fetch": session.upload_fetch, "form": session.upload_form}
-    done: list[dict] = []
+    done: list[BrowserUpload] = []
     for turn in range(MAX_PER_KIND * len(kinds)):
         if turn >= len(kinds) and time.monotonic() + done[-1]["wall_s"] > until:
             break
@@ -120,7 +118,7 @@ def _wait_for_load(subject: Subject, before: set[str], load: Future) -> float:
     return time.monotonic()
 
 
-def summarize(interactions: list[dict], version: str) -> dict:
+def summarize(interactions: list[BrowserUpload], version: str) -> BrowserFigures:
     """The level's browser figures from its interactions that succeeded under load: p50/max/n
     of INP, the wait for the result, LCP, and the median of each DevTools phase of the upload
     request, per kind of upload."""

@@ -12,48 +12,44 @@ summary and plots) runs in the first phase.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from loadtests.catalog import SCENARIOS
 from targets.spec import Target
 from upbench import registry
 from upbench.claims import experiments, select
 from upbench.claims.judge import judge
 from upbench.claims.model import Arm, Claim, Experiment
-from upbench.config import ClaimsPlan, LoadLevel, RunConfig
-from upbench.lifecycle import pinning
-from upbench.lifecycle.processes import StartError
-from upbench.lifecycle.server import ServerOptions, serve
-from upbench.paths import reports_dir
+from upbench.config import PIN, ClaimsPlan
+from upbench.lifecycle.server import ServerOptions
 from upbench.progress import Progress
-from upbench.reporting import results
 from upbench.run.browser_levels import BrowserLevels
-from upbench.run.sweep import Run, Subject, finish, run_level
-from upbench.run.verify import Endpoint, verify
+from upbench.run.context import RunContext
+from upbench.run.level import Level, run_level
+from upbench.run.start import start_verified
+from upbench.run.subject import Subject
 
 SURVEY_LEVEL = (1_000_000, 8)  # size, users: every target once, for the summary and plots
+LEVEL_OVERHEAD_S = 1  # per level beyond its duration, in the time-left estimate
+LOCUST_PROCESSES = 1  # per level (Level's default): what CPU pinning plans for
 
 
-def run(plan: ClaimsPlan, config: RunConfig, argv: list[str],
-        targets: dict[str, Target] | None = None,
-        claim_list: list[Claim] | None = None) -> Path:
-    """`targets` and `claim_list` replace the registry's (the tests' known-truth servers)."""
+def run_claims(plan: ClaimsPlan, argv: list[str], targets: dict[str, Target] | None = None,
+               claim_list: list[Claim] | None = None) -> Path:
+    """`targets` and `claim_list` replace the registry's (the tests' known-truth servers).
+    Returns the run's folder (results.json, index.html, samples)."""
     claim_list = claim_list if claim_list is not None else select(",".join(plan.claims))
     targets = targets or registry.discover()
-    run_id = results.new_run_id()
-    out = config.out or reports_dir() / run_id
-    out.mkdir(parents=True, exist_ok=True)
-    doc = results.skeleton(run_id, ["python", "bench.py", *argv], config.as_dict())
-    doc["claims_run"] = plan.as_dict() | {"claims": [c.id for c in claim_list]}
-    cpus = pinning.plan(config.pin, config.processes)
-    doc["pinning"] = cpus.as_dict()
-    phases = _phases(claim_list, plan.survey and not plan.claims)
+    survey = plan.survey and not plan.claims
+    phases = _phases(claim_list, survey)
     estimate = sum(len(e.arms) for exps in phases.values() for e in exps) * plan.min_repetitions
-    estimate += len(targets) if plan.survey and not plan.claims else 0
-    ctx = Run(config, out, doc, Progress(estimate, plan.duration + 1, config.quiet), cpus)
+    estimate += len(targets) if survey else 0
+    arm_targets = tuple(sorted({a.target for c in claim_list for a in c.experiment.arms.values()}))
+    ctx = RunContext.open(argv, plan.config_record(arm_targets), plan.out, PIN,
+                          LOCUST_PROCESSES,
+                          Progress(estimate, plan.duration + LEVEL_OVERHEAD_S, plan.quiet))
+    ctx.doc["claims_run"] = plan.as_dict() | {"claims": [c.id for c in claim_list]}
     began = time.monotonic()
     with BrowserLevels(plan.browser) as browser:  # launched on the first browser arm
         for work, exps in phases.items():
@@ -61,16 +57,16 @@ def run(plan: ClaimsPlan, config: RunConfig, argv: list[str],
             if any(e is experiments.SURVEY for e in exps):
                 needed |= set(targets)
             with ExitStack() as stack:
-                subjects = _start(ctx, stack, [targets[n] for n in sorted(needed)], work)
+                subjects = _start(ctx, stack, plan, [targets[n] for n in sorted(needed)], work)
                 if any(e is experiments.SURVEY for e in exps):
-                    _survey(ctx, subjects, work)
+                    _survey(ctx, plan, subjects, work)
                 _repeat(ctx, plan, [e for e in exps if e is not experiments.SURVEY], claim_list,
                         subjects, began, browser)
             ctx.save()
         if browser.browser or browser.unavailable:
             ctx.doc["browser"] = browser.describe()
-    finish(ctx)
-    return out
+    ctx.finish(claim_list)
+    return ctx.out
 
 
 def _phases(claim_list: list[Claim], survey: bool) -> dict[str, list[Experiment]]:
@@ -88,40 +84,27 @@ def _phases(claim_list: list[Claim], survey: bool) -> dict[str, list[Experiment]
     return phases
 
 
-def _start(ctx: Run, stack: ExitStack, targets: list[Target], work: str) -> dict[str, Subject]:
+def _start(ctx: RunContext, stack: ExitStack, plan: ClaimsPlan, targets: list[Target],
+           work: str) -> dict[str, Subject]:
     """Start and verify every target of a phase; those that fail are left out (and reported)."""
     subjects = {}
     for target in targets:
-        options = ServerOptions(workers=ctx.config.workers, work=work, cpus=ctx.cpus.target,
-                                max_upload=ctx.config.max_upload)
-        ctx.progress.info(f"{target.name}: starting (work {work})")
-        try:
-            running = stack.enter_context(serve(target, options, ctx.out / "logs"))
-        except StartError as exc:
-            ctx.progress.warn(f"{target.name}: did not start: {str(exc).splitlines()[0]}")
-            ctx.doc["verify"].append({"target": target.name, "ok": False, "work": work,
-                                      "checks": [{"name": "start", "ok": False,
-                                                  "detail": str(exc)}]})
-            continue
-        check = verify(target.name, Endpoint.of(running)) | {"work": work}
-        ctx.doc["verify"].append(check)
-        if not check["ok"]:
-            failed = [c["name"] for c in check["checks"] if not c["ok"]]
-            ctx.progress.warn(f"{target.name}: verify failed ({', '.join(failed)}); skipped")
-            continue
-        running.storage.clean()
-        subjects[target.name] = Subject.of(running, options)
+        options = ServerOptions(workers=plan.workers, work=work, cpus=ctx.cpus.target)
+        subject, check = start_verified(stack, target, options, ctx.out / "logs", ctx.progress)
+        ctx.verified(check | {"work": work})
+        if subject is not None:
+            subjects[target.name] = subject
     return subjects
 
 
-def _survey(ctx: Run, subjects: dict[str, Subject], work: str) -> None:
+def _survey(ctx: RunContext, plan: ClaimsPlan, subjects: dict[str, Subject], work: str) -> None:
     size, users = SURVEY_LEVEL
     for name, subject in subjects.items():
-        _level(ctx, subject, Arm(name, size=size, users=users), work,
+        _level(ctx, plan, subject, Arm(name, size=size, users=users), work,
                experiments.SURVEY.id, 1, name)
 
 
-def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list[Claim],
+def _repeat(ctx: RunContext, plan: ClaimsPlan, exps: list[Experiment], claim_list: list[Claim],
             subjects: dict[str, Subject], began: float, browser: BrowserLevels) -> None:
     for rep in range(1, plan.max_repetitions + 1):
         spent = time.monotonic() - began - browser.seconds  # the browser's levels: extra time
@@ -140,7 +123,7 @@ def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list
                 if getattr(arm, "browser", ()) and not browser.available():
                     _no_browser(ctx, exp, browser.unavailable)
                 elif arm.target in subjects:
-                    _level(ctx, subjects[arm.target], arm, exp.work, exp.id, rep, role,
+                    _level(ctx, plan, subjects[arm.target], arm, exp.work, exp.id, rep, role,
                            browser)
             if rep >= plan.min_repetitions:  # progress: the claims this repetition fed
                 for claim in _claims_of(exp, claim_list):
@@ -151,7 +134,7 @@ def _repeat(ctx: Run, plan: ClaimsPlan, exps: list[Experiment], claim_list: list
                                       f"{v['evidence']}")
 
 
-def _roles_to_repeat(ctx: Run, exp: Experiment, claim_list: list[Claim],
+def _roles_to_repeat(ctx: RunContext, exp: Experiment, claim_list: list[Claim],
                      minimum: bool) -> set[str]:
     """Every arm within the minimum repetitions; after it, only the arms of the claims that are
     still inconclusive (another repetition could decide them)."""
@@ -166,7 +149,7 @@ def _claims_of(exp: Experiment, claim_list: list[Claim]) -> list[Claim]:
     return [c for c in claim_list if c.experiment.id == exp.id]
 
 
-def _no_browser(ctx: Run, exp: Experiment, why: str | None) -> None:
+def _no_browser(ctx: RunContext, exp: Experiment, why: str | None) -> None:
     """A browser arm without a browser: skipped; its claims will say why (judge reads it)."""
     skipped = ctx.doc.setdefault("skipped_experiments", {})
     if exp.id not in skipped:
@@ -175,23 +158,15 @@ def _no_browser(ctx: Run, exp: Experiment, why: str | None) -> None:
     ctx.progress.skip(1)
 
 
-def _level(ctx: Run, subject: Subject, arm: Arm, work: str, experiment: str, rep: int,
-           role: str, browser: BrowserLevels | None = None) -> None:
-    config = dataclasses.replace(
-        ctx.config, work=work, duration=arm.duration or ctx.config.duration,
-        bandwidth=arm.bandwidth or ctx.config.bandwidth,
-        chunk_size=arm.chunk_size or ctx.config.chunk_size,
-        drop_rate=ctx.config.drop_rate if arm.drop_rate is None else arm.drop_rate,
-        retry_delays=arm.retry_delays or ctx.config.retry_delays)
-    scenario = SCENARIOS[arm.scenario]
+def _level(ctx: RunContext, plan: ClaimsPlan, subject: Subject, arm: Arm, work: str,
+           experiment: str, rep: int, role: str, browser: BrowserLevels | None = None) -> None:
     if arm.fresh and subject.running is not None:
         subject.running.restart()  # a clean process: no memory kept from an earlier level
     ctx.progress.step(f"{experiment} · {role} = {arm.describe()} · repetition {rep}")
-    label = f"{experiment}-{role}-{rep}"
+    level = Level.of_arm(arm, plan, work, f"{experiment}-{role}-{rep}")
     if browser is not None and getattr(arm, "browser", ()):  # Chromium beside the load
-        result = browser.level(ctx, subject, arm, config, label)
+        result = browser.level(ctx, subject, arm, level)
     else:
-        result = run_level(ctx, subject, scenario, arm.size, LoadLevel("closed", users=arm.users),
-                           label=label, config=config)
+        result = run_level(ctx, subject, level)
     result.update(experiment=experiment, repetition=rep, arm=role)
     ctx.record(result)

@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from loadtests.http import Connection, Exchange
 from loadtests.payload import Body, Payload
-from loadtests.request import MASK, RequestSpec, is_secret
+from loadtests.request import MASK, is_secret
 from loadtests.tus import CHUNK_TYPE, TUS, location_path, metadata
 from loadtests.upload import UploadRequest, evidence, final_state, parse_json, post_upload
-from upbench.measure.storage import Storage
+from upbench.run.subject import Subject
 
 SIZES = (1024, 600 * 1024, 5 * 2**20)
 FINAL = {"stored", "processed", "failed"}
@@ -39,45 +37,6 @@ DIGEST_TEXT = {
     "bytes": "byte count in the JSON answer: sizes are checked, contents unverified",
     None: "unverified: the endpoint returns no digest",
 }
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """What verify and the load test talk to: ours (all features) or anyone's (`--url`)."""
-    base_url: str
-    upload_path: str = "/upload"
-    status_path: str | None = "/uploads/{id}"
-    health_path: str | None = "/health"
-    storage: Storage | None = None   # ours: where the target keeps the bytes
-    answer: int | None = None        # ours: 201 or 202, as the target's spec says
-    multipart: bool = True           # takes uploads in one request (a bare tus server does not)
-    tus_path: str | None = None      # a tus 1.0 creation endpoint to check as well
-    request: RequestSpec = RequestSpec()
-    advisory: bool = False           # anyone's: checks beyond the uploads only advise
-    limit: int | None = None         # an upload size it must refuse above (None: unknown)
-
-    @classmethod
-    def of(cls, running) -> Endpoint:
-        """One of our running targets: every check applies."""
-        return cls(running.url, storage=running.storage, answer=running.target.answer,
-                   tus_path="/files/" if "tus" in running.target.protocols else None)
-
-    @classmethod
-    def external(cls, url: str, tus_only: bool | None, request: RequestSpec | None = None,
-                 status_path: str | None = None, limit: int | None = None) -> Endpoint:
-        """Anyone's endpoint (`--url`, without credentials: they are in `request`).
-        `tus_only`: True checks it as a tus creation endpoint, False as an upload endpoint,
-        None (a run with both kinds of scenario) as both."""
-        parts = urlsplit(url)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        return cls(f"{parts.scheme}://{parts.netloc}", upload_path=path, status_path=status_path,
-                   health_path=None, multipart=tus_only is not True,
-                   tus_path=path if tus_only is not False else None,
-                   request=request or RequestSpec(), advisory=True, limit=limit)
-
-    def connection(self, timeout: float) -> Connection:
-        tls = self.request.tls_context() if self.base_url.startswith("https:") else None
-        return Connection(self.base_url, timeout=timeout, tls=tls)
 
 
 class Checks:
@@ -100,33 +59,34 @@ class Checks:
         return all(c["ok"] for c in self.items if not c.get("advisory"))
 
 
-def verify(name: str, ep: Endpoint) -> dict:
+def verify(subject: Subject) -> dict:
+    """The verify record of results.json (docs/contracts.md): {target, ok, checks, ...}."""
     checks = Checks()
-    conn = ep.connection(timeout=60)
+    conn = subject.connection(timeout=60)
     digests = []
     try:
-        if ep.health_path:
-            ex = conn.request("GET", ep.health_path)
-            checks.add("health", ex.status == 200, f"GET {ep.health_path} -> {ex.status or ex.error}")
-        if ep.multipart:
+        if subject.health_path:
+            ex = conn.request("GET", subject.health_path)
+            checks.add("health", ex.status == 200, f"GET {subject.health_path} -> {ex.status or ex.error}")
+        if subject.multipart:
             for size in SIZES:
-                digests.append(_check_upload(checks, conn, ep, size))
-        if ep.tus_path:
-            _check_tus(checks, conn, ep)
-        if ep.status_path and not ep.advisory:
-            ex = conn.request("GET", ep.status_path.format(id="0" * 32))
+                digests.append(_check_upload(checks, conn, subject, size))
+        if subject.tus_path:
+            _check_tus(checks, conn, subject)
+        if subject.status_path and not subject.advisory:
+            ex = conn.request("GET", subject.status_path.format(id="0" * 32))
             checks.add("unknown id is 404", ex.status == 404 and "error" in parse_json(ex.body),
                        f"-> {ex.status} {ex.body[:80]!r}")
-            _check_missing_field(checks, conn, ep)
+            _check_missing_field(checks, conn, subject)
     finally:
         conn.close()
-    result = {"target": name, "ok": checks.ok, "checks": checks.items}
-    if ep.advisory:
+    result = {"target": subject.name, "ok": checks.ok, "checks": checks.items}
+    if subject.advisory:
         result["external"] = True
         result["digest"] = None
-        if ep.multipart and checks.ok:
+        if subject.multipart and checks.ok:
             result["digest"] = _report_digest(checks, digests)
-            _check_refusals(checks, ep)
+            _check_refusals(checks, subject)
     return result
 
 
@@ -137,50 +97,50 @@ def skipped_verify(name: str) -> dict:
          "detail": "skipped (--no-verify): integrity is judged from the answers alone"}]}
 
 
-def _check_upload(checks: Checks, conn: Connection, ep: Endpoint, size: int) -> str | None:
+def _check_upload(checks: Checks, conn: Connection, subject: Subject, size: int) -> str | None:
     """One upload of `size` bytes; anyone's endpoint: what its answer proves (DIGESTS)."""
     label = f"upload {size} B"
     payload = Payload(size)
     body = payload.unique()
     name = f"verify-{size}-{os.urandom(4).hex()}.bin"
-    ex, reply = UploadRequest(ep.upload_path, ep.request).send(conn, body, name)
-    expect = ep.request.expect
+    ex, reply = UploadRequest(subject.verify_path, subject.request).send(conn, body, name)
+    expect = subject.request.expect
     if not checks.add(f"{label}: " + ("answers " + "/".join(map(str, expect)) if expect
-                                      else "2xx"), ep.request.success(ex.status),
+                                      else "2xx"), subject.request.success(ex.status),
                       f"-> {ex.status or ex.error} {ex.body[:120]!r}"):
         return None
-    if ep.answer is not None:
-        checks.add(f"{label}: answers {ep.answer}", ex.status == ep.answer,
-                   f"-> {ex.status}, the spec says {ep.answer}")
-    if ep.advisory:
-        return _external_answer(checks, conn, ep, label, ex, reply, body, payload)
+    if subject.answer is not None:
+        checks.add(f"{label}: answers {subject.answer}", ex.status == subject.answer,
+                   f"-> {ex.status}, the spec says {subject.answer}")
+    if subject.advisory:
+        return _external_answer(checks, conn, subject, label, ex, reply, body, payload)
     if not checks.add(f"{label}: reply", {"id", "bytes", "status"} <= reply.keys(),
                       f"reply {reply}"):
         return None
     checks.add(f"{label}: bytes echoed", reply["bytes"] == size, f"{reply['bytes']} vs {size}")
     record = reply
     if ex.status == 202 or reply.get("status") == "accepted":
-        record = _await_final(conn, ep, reply["id"])
+        record = _await_final(conn, subject, reply["id"])
         if not checks.add(f"{label}: completes", record.get("status") in ("stored", "processed"),
                           f"final record {record}"):
             return None
     if record.get("sha256") is not None:
         checks.add(f"{label}: sha256", record["sha256"] == body.sha256,
                    f"{record['sha256']} vs {body.sha256}")
-    ex2 = conn.request("GET", ep.status_path.format(id=reply["id"]))
+    ex2 = conn.request("GET", subject.status_path.format(id=reply["id"]))
     shown = parse_json(ex2.body)
     checks.add(f"{label}: status endpoint", ex2.status == 200 and shown.get("id") == reply["id"]
                and shown.get("bytes") == size, f"-> {ex2.status} {shown}")
-    if ep.storage is not None:
-        stored = ep.storage.record(reply["id"])
-        same = stored is not None and ep.storage.size(stored) == size and \
-            ep.storage.sha256(stored) == body.sha256
+    if subject.storage is not None:
+        stored = subject.storage.record(reply["id"])
+        same = stored is not None and subject.storage.size(stored) == size and \
+            subject.storage.sha256(stored) == body.sha256
         checks.add(f"{label}: bytes in storage", same,
                    f"{(stored or {}).get('location') or (stored or {}).get('filename')}")
     return "sha256"
 
 
-def _external_answer(checks: Checks, conn: Connection, ep: Endpoint, label: str, ex: Exchange,
+def _external_answer(checks: Checks, conn: Connection, subject: Subject, label: str, ex: Exchange,
                      reply: dict, body: Body, payload: Payload) -> str | None:
     """What anyone's answer proves about the bytes, and its completion via --status-url."""
     found = evidence(ex, reply)
@@ -190,12 +150,12 @@ def _external_answer(checks: Checks, conn: Connection, ep: Endpoint, label: str,
     if found["server_bytes"] is not None:
         checks.add(f"{label}: bytes echoed", found["server_bytes"] == body.size,
                    f"{found['server_bytes']} vs {body.size}", advisory=True)
-    if ep.status_path:
+    if subject.status_path:
         if reply.get("id") is None:
             checks.add(f"{label}: status", False, "--status-url is set, but the answer has no "
                        f"JSON id to poll: {ex.body[:80]!r}", advisory=True)
         elif ex.status == 202:
-            state, record = _await_external(conn, ep, str(reply["id"]))
+            state, record = _await_external(conn, subject, str(reply["id"]))
             checks.add(f"{label}: completes", state == "done", f"{state}: {record}")
             found["server_sha256"] = found["server_sha256"] or evidence(ex, record)["server_sha256"]
     if found["server_sha256"]:
@@ -215,27 +175,27 @@ def _report_digest(checks: Checks, digests: list[str | None]) -> str | None:
     return weakest
 
 
-def _check_refusals(checks: Checks, ep: Endpoint) -> None:
+def _check_refusals(checks: Checks, subject: Subject) -> None:
     """A missing file field and a body over the known limit must answer 4xx: not a 5xx, not
     a 2xx (accepted without its file?), not a hang."""
-    uploader = UploadRequest(ep.upload_path, ep.request)
-    conn = ep.connection(timeout=REFUSAL_TIMEOUT_S)
+    uploader = UploadRequest(subject.verify_path, subject.request)
+    conn = subject.connection(timeout=REFUSAL_TIMEOUT_S)
     try:
-        if ep.request.raw:
+        if subject.request.raw:
             checks.add("missing field is 4xx", True, "not applicable: a raw body has no fields",
                        advisory=True, skipped=True)
         else:
             ex, _ = uploader.send(conn, Payload(16).unique(), "x.bin",
-                                  field=f"not-{ep.request.field}")
+                                  field=f"not-{subject.request.field}")
             checks.add("missing field is 4xx", 400 <= ex.status < 500, _answer(ex),
                        advisory=True)
-        if ep.limit is None:
+        if subject.limit is None:
             checks.add("oversized body is 4xx", True, "skipped: no upload limit known "
                        "(--max-upload SIZE says the endpoint's)", advisory=True, skipped=True)
         else:
-            ex, _ = uploader.send(conn, _filler(ep.limit + 1), "oversized.bin")
+            ex, _ = uploader.send(conn, _filler(subject.limit + 1), "oversized.bin")
             checks.add("oversized body is 4xx", 400 <= ex.status < 500,
-                       f"{ep.limit + 1} bytes " + _answer(ex), advisory=True)
+                       f"{subject.limit + 1} bytes " + _answer(ex), advisory=True)
     finally:
         conn.close()
 
@@ -254,14 +214,14 @@ def _filler(size: int) -> Body:
     return Body((block,) * whole + ((block[:rest],) if rest else ()), size, "")
 
 
-def _check_tus(checks: Checks, conn: Connection, ep: Endpoint) -> None:
+def _check_tus(checks: Checks, conn: Connection, subject: Subject) -> None:
     """tus 1.0 core + creation, as any tus server must answer: OPTIONS (version, extensions,
     max size), create with Upload-Metadata (filename, filetype), PATCH in two chunks, HEAD for
     the offset in between, 409 for a PATCH at the wrong offset, and 413 for a creation over
     the max size when one is known."""
-    creation_path, advisory = ep.tus_path, ep.advisory
-    tus = {**TUS, **ep.request.request_headers()}
-    limit = _check_options(checks, conn, creation_path, tus, advisory, ep.limit)
+    creation_path, advisory = subject.tus_path, subject.advisory
+    tus = {**TUS, **subject.request.request_headers()}
+    limit = _check_options(checks, conn, creation_path, tus, advisory, subject.limit)
     data = Payload(300_000).unique()
     blob = b"".join(bytes(p) for p in data.parts)
     created = conn.request("POST", creation_path, {**tus, "Upload-Length": str(len(blob)),
@@ -316,11 +276,11 @@ def _check_options(checks: Checks, conn: Connection, path: str, tus: dict, advis
     return min(known) if known else None
 
 
-def _await_final(conn: Connection, ep: Endpoint, upload_id: str) -> dict:
+def _await_final(conn: Connection, subject: Subject, upload_id: str) -> dict:
     deadline = time.monotonic() + COMPLETION_TIMEOUT_S
     record: dict = {}
     while time.monotonic() < deadline:
-        ex = conn.request("GET", ep.status_path.format(id=upload_id))
+        ex = conn.request("GET", subject.status_path.format(id=upload_id))
         record = parse_json(ex.body)
         if record.get("status") in FINAL:
             break
@@ -328,13 +288,13 @@ def _await_final(conn: Connection, ep: Endpoint, upload_id: str) -> dict:
     return record
 
 
-def _await_external(conn: Connection, ep: Endpoint, upload_id: str) -> tuple[str, dict]:
+def _await_external(conn: Connection, subject: Subject, upload_id: str) -> tuple[str, dict]:
     """--status-url: polled as the scenario polls it (loadtests.upload.final_state)."""
     deadline = time.monotonic() + COMPLETION_TIMEOUT_S
-    headers = ep.request.request_headers()
+    headers = subject.request.request_headers()
     record: dict = {}
     while time.monotonic() < deadline:
-        ex = conn.request("GET", ep.status_path.replace("{id}", upload_id), headers)
+        ex = conn.request("GET", subject.status_path.replace("{id}", upload_id), headers)
         record = parse_json(ex.body)
         state = final_state(ex.status, record)
         if state:
@@ -343,8 +303,8 @@ def _await_external(conn: Connection, ep: Endpoint, upload_id: str) -> tuple[str
     return "timeout", record
 
 
-def _check_missing_field(checks: Checks, conn: Connection, ep: Endpoint) -> None:
+def _check_missing_field(checks: Checks, conn: Connection, subject: Subject) -> None:
     body = Payload(16).unique()
-    ex, reply = post_upload(conn, ep.upload_path, body, "x.bin", field="not-file")
+    ex, reply = post_upload(conn, subject.verify_path, body, "x.bin", field="not-file")
     checks.add("missing field is 400", ex.status == 400 and "error" in reply,
                f"-> {ex.status} {ex.body[:80]!r}")
