@@ -1,5 +1,5 @@
 """Scenario names -> Locust user classes and what each scenario needs, importable without
-Locust (the orchestrator reads it). The runner reads these fields; it never tests a name.
+Locust (the orchestrator reads it). upbench/run/ reads these fields; it never tests a name.
 
 A new scenario is a new class in `loadtests/scenarios.py` plus one entry here.
 """

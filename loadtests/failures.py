@@ -20,7 +20,7 @@ from http import HTTPStatus
 
 BASE_S = 0.05     # first wait after a failure
 CAP_S = 2.0       # longest wait between two failed attempts of one user
-WARN_SHARE = 0.05  # more than this share of a level's uploads failed: say so
+WARN_SHARE = 0.05  # more than this share of a level's uploads failed: say so, judge no claim on it
 MOSTLY_FAILED = 0.5  # a level this broken is left out of every "fastest"/"best" line
 
 _REFUSED = "connection refused"
@@ -110,6 +110,12 @@ def share(requests: int, failures: int) -> float:
     return failures / requests if requests else 0.0
 
 
+def too_many_failed(requests: int, failures: int) -> bool:
+    """More than WARN_SHARE of a level's uploads failed: it carries a warning, and no claim is
+    judged from it (a 5 % failure rate already bends a latency or a throughput ratio)."""
+    return share(requests, failures) > WARN_SHARE
+
+
 def mostly_failed(result: dict) -> bool:
     """A result whose uploads mostly failed (or never ran: errors and no upload): its few
     successes say nothing about speed. Bystanders alone (no upload, no error) are not."""
@@ -123,7 +129,7 @@ def warning(requests: int, failures: int, errors: dict[str, int], path: str,
     """The warning for a level (None when at most WARN_SHARE failed). `errors` counts error
     kinds; `path` is where the uploads went; `expected` replaces the hint when the failures
     were caused on purpose (the crash scenario kills the target)."""
-    if not errors or (requests and share(requests, failures) <= WARN_SHARE):
+    if not errors or (requests and not too_many_failed(requests, failures)):
         return None
     top = max(errors, key=lambda k: (errors[k], k))
     ratio = share(requests, failures) if requests else 1.0

@@ -45,6 +45,11 @@ OS_THREAD_IDLE_S = 120.0  # os_thread sockets: a call without progress this long
 TLS_WRITE = 256 * 1024    # plaintext encrypted per write: bounds the ciphertext held at once
 
 
+def is_2xx(status: int | None) -> bool:
+    """A success answer: any 2xx (the one test of it; --expect narrows it in RequestSpec)."""
+    return status is not None and 200 <= status < 300
+
+
 @dataclass
 class Exchange:
     """One request/response with its raw timestamps (time.time(), seconds)."""

@@ -18,7 +18,7 @@ import ssl
 from dataclasses import asdict, dataclass
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
-from loadtests.http import tls_context
+from loadtests.http import is_2xx, tls_context
 
 MASK = "***"
 METHODS = ("POST", "PUT")
@@ -54,7 +54,7 @@ class RequestSpec:
         return self.body == "raw"
 
     def success(self, status: int) -> bool:
-        return status in self.expect if self.expect else 200 <= status < 300
+        return status in self.expect if self.expect else is_2xx(status)
 
     def request_headers(self) -> dict[str, str]:
         """The user's headers, plus basic auth from the URL's credentials."""

@@ -41,7 +41,7 @@ from locust.user.users import LOCUST_STATE_STOPPING
 from loadtests import failures
 from loadtests.catalog import BYSTANDERS, SCENARIOS
 from loadtests.failures import Backoff
-from loadtests.http import Connection, Exchange
+from loadtests.http import Connection, Exchange, is_2xx
 from loadtests.payload import Body, Payload
 from loadtests.request import TUS_RETRY_DELAYS, RequestSpec, parse_delays
 from loadtests.samples import SampleWriter
@@ -141,7 +141,7 @@ def _record(sample: dict) -> None:
 
 def _http_error(status: int, spec: RequestSpec | None = None) -> str | None:
     """Any 2xx is success, unless --expect narrows it."""
-    if spec.success(status) if spec else 200 <= status < 300:
+    if spec.success(status) if spec else is_2xx(status):
         return None
     return f"http {status}" if status else "no response"
 
@@ -386,14 +386,18 @@ class TusUploadUser(UploadUser):
 class BystanderUser(User):
     """GET /health in a loop beside the uploads: the latency everyone else sees."""
 
-    scenario = "mixed"
+    scenario = "mixed"  # unless --scenario names another one with bystanders (idle, slow-mixed)
     fixed_count = BYSTANDERS
     interval = 0.05  # seconds between two probes
     request_type = "GET"  # the uploads' are POST and TUS: the web UI tab tells them apart
 
     def on_start(self):
         self.conn = Connection(self.host)
-        self.target_name = self.environment.parsed_options.target_name
+        opts = self.environment.parsed_options
+        self.target_name = opts.target_name
+        chosen = SCENARIOS.get(getattr(opts, "scenario", None) or "")
+        if chosen is not None and chosen.bystanders:  # samples carry their real scenario
+            self.scenario = chosen.name
         self.backoff = Backoff()
 
     def on_stop(self):
@@ -407,7 +411,7 @@ class BystanderUser(User):
     def health(self):
         ex = self.conn.request("GET", "/health")
         error = ex.error or _http_error(ex.status)
-        _record(dict(scenario="mixed", target=self.target_name, user=0, kind="bystander",
+        _record(dict(scenario=self.scenario, target=self.target_name, user=0, kind="bystander",
                      start=ex.start, sent=ex.sent, ttfb=ex.ttfb, end=ex.end, done=ex.end,
                      bytes=0, status=ex.status, error=error))
         self.backoff.record(error is None)

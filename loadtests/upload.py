@@ -8,7 +8,7 @@ import json
 import re
 from urllib.parse import quote
 
-from loadtests.http import Connection, Exchange
+from loadtests.http import Connection, Exchange, is_2xx
 from loadtests.multipart import CONTENT_TYPE, form_fields, multipart
 from loadtests.payload import Body
 from loadtests.request import RequestSpec
@@ -91,7 +91,7 @@ def final_state(status: int, reply: dict) -> str | None:
     """A status endpoint's answer: "done", "failed", or None while pending. Our targets say so
     in the record's `status` (accepted -> stored/processed/failed); anyone's (--status-url)
     may only answer 202 while it works and 200 when done, with or without such a field."""
-    if not 200 <= status < 300 or status == 202:
+    if not is_2xx(status) or status == 202:
         return None
     word = str(reply.get("status", "")).lower()
     if word in PENDING:

@@ -1,4 +1,4 @@
-"""The HTTP contract of DESIGN.md, and the bad-input matrix, against every target for real."""
+"""The HTTP contract (docs/contracts.md), and the bad-input matrix, against every target for real."""
 
 from __future__ import annotations
 

@@ -34,6 +34,7 @@ def test_open_loop_splits_the_rate_over_processes():
 
 
 def test_mixed_adds_bystanders_and_resumable_uses_tus():
+    assert arg(locust_command(spec(scenario="idle")), "--scenario") == "idle"  # the bystanders' label
     cmd = locust_command(spec(scenario="mixed"))
     assert arg(cmd, "--users") == "5" and cmd[-2:] == ["UploadUser", "BystanderUser"]
     assert locust_command(spec(scenario="resumable"))[-1] == "TusUploadUser"

@@ -31,14 +31,43 @@ def test_ruff_is_clean():
     assert done.returncode == 0, done.stdout[-3000:]
 
 
-def test_runner_reads_scenario_fields_not_names():
-    """Scenario knowledge lives in loadtests/catalog.py: the runner never tests a name
+def test_run_reads_scenario_fields_not_names():
+    """Scenario knowledge lives in loadtests/catalog.py: upbench/run/ never tests a name
     (a scenario name as a string literal compared or looked up)."""
     from loadtests.catalog import SCENARIOS
 
-    for module in ("run/sweep.py", "run/level.py", "run/subject.py", "lifecycle/locust.py"):
-        source = (ROOT / "upbench" / module).read_text()
+    modules = [*(ROOT / "upbench" / "run").glob("*.py"), ROOT / "upbench/lifecycle/locust.py"]
+    assert len(modules) > 5
+    for path in modules:
+        source, module = path.read_text(), path.name
         for name in SCENARIOS:
             tested = re.findall(rf"(==|!=|\bin|SCENARIOS\[)\s*\(?[^)\n]*['\"]{re.escape(name)}['\"]",
                                 source)
             assert not tested, f"{module} tests the scenario name {name!r}"
+
+
+def test_readme_layout_names_what_exists():
+    """README's ## Layout is the map: every file and package it names is in the tree, and
+    every module a package's line names (`sweep.py`) is in that package."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## Layout", 1)[1].split("```", 2)[1]
+    named: list[Path] = []
+    package = None
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip())
+        if indent >= 20:  # a description's continuation line
+            names = []
+        else:
+            column = re.split(r"\s{2,}", line.strip())[0]
+            names = [n for n in column.split() if "<" not in n]
+            base = ROOT / "upbench" if indent else ROOT
+            named += [base / n for n in names]
+            package = base / names[-1] if names and names[-1].endswith("/") else None
+        if package is not None:  # modules named in the package's description
+            modules = re.findall(r"(?<![\w/`])(\w+\.py)\b", line.strip().split("  ", 1)[-1])
+            named += [package / m for m in modules]
+    assert len(named) > 20, named
+    missing = [str(p.relative_to(ROOT)) for p in named if not p.exists()]
+    assert not missing, f"README ## Layout names what is not there: {missing}"

@@ -14,6 +14,7 @@ BANDWIDTH = 1_000_000    # slow scenario, bytes/s per user
 CHUNK_SIZE = 5_000_000   # resumable scenario: tus PATCH size
 DROP_RATE = 0.2          # resumable scenario: fraction of PATCHes cut
 WORKERS = 2              # server worker processes: the same capacity for every target
+MIN_REPETITIONS = 3      # an interval needs a spread: no verdict from fewer, no run stops before
 PIN = "auto"             # CPU isolation: auto, on, off (upbench.lifecycle.pinning)
 
 
@@ -82,7 +83,7 @@ class ClaimsPlan:
     """The claims run: which claims, how many repetitions, each level's time. Everything else
     a level needs comes from the claim's arm (upbench.run.level.Level.of_arm)."""
     claims: tuple[str, ...] = ()  # () = all
-    min_repetitions: int = 3
+    min_repetitions: int = MIN_REPETITIONS
     max_repetitions: int = 6
     duration: float = 2.0         # per level, unless the arm says otherwise
     warmup: float = 0.4

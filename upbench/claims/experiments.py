@@ -13,7 +13,6 @@ from __future__ import annotations
 from upbench.claims.model import Arm, Experiment
 
 LONG_TASK = "sleep:300"
-LONG_TASK_S = 0.3
 
 THREAD_VS_SYNC = Experiment(
     "thread-vs-sync", "sha256",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from loadtests import failures
 from upbench.claims import stats
 from upbench.claims.model import Claim, Experiment
 from upbench.records import Result, Verdict
@@ -62,11 +63,12 @@ def judge(claim: Claim, doc: dict) -> Verdict:
 
 
 def _usable(r: Result) -> bool:
-    """A level whose uploads mostly failed, or that failed itself, measures nothing."""
+    """A level with too many failed uploads (loadtests.failures.too_many_failed: the level's
+    failure warning), or that failed itself, measures nothing."""
     if r.get("level_error"):
         return False
     if r.get("requests"):
-        return r["failures"] <= 0.05 * r["requests"]
+        return not failures.too_many_failed(r["requests"], r["failures"])
     return bool(r.get("bystander_ms"))  # the bystanders-only baseline has no uploads
 
 

@@ -17,8 +17,9 @@ import statistics
 
 from scipy import stats as sp
 
+from upbench.config import MIN_REPETITIONS
+
 CONFIDENCE = 0.95
-MIN_REPETITIONS = 3  # an interval needs a spread: never decide from fewer
 
 
 def estimate(kind: str, figures: list) -> float | None:

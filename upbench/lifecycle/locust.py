@@ -66,6 +66,8 @@ def locust_command(spec: LoadSpec) -> list[str]:
            "--target-name", spec.target_name, "--samples-dir", str(spec.samples_dir)]
     if "?" not in spec.upload_path:
         cmd += ["--upload-path", spec.upload_path]
+    if scenario.bystanders:  # they label their samples with it (the web UI: the form's choice)
+        cmd += ["--scenario", scenario.name]
     if spec.processes > 1:  # Locust's master/worker mode; its master port stays on loopback
         cmd += ["--processes", str(spec.processes), "--master-bind-host", "127.0.0.1"]
     return cmd + list(scenario.classes)

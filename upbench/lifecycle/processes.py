@@ -18,6 +18,9 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _live: dict[int, subprocess.Popen] = {}
 READY_TIMEOUT_S = 30.0
@@ -87,18 +90,26 @@ def stop_all() -> None:
         stop(proc, grace=3.0)
 
 
-def _wait_group_gone(proc: subprocess.Popen, pgid: int, timeout: float) -> bool:
+def poll_until(check: Callable[[], T], timeout: float, interval: float = 0.05) -> T | None:
+    """Call `check()` every `interval` s until it returns something true, for at most
+    `timeout` s: that value, or None. The one loop upbench waits on anything outside it with."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while True:
+        found = check()
+        if found or time.monotonic() >= deadline:
+            return found or None
+        time.sleep(interval)
+
+
+def _wait_group_gone(proc: subprocess.Popen, pgid: int, timeout: float) -> bool:
+    def gone() -> bool:
         proc.poll()  # reap the leader so it does not linger as a zombie
         try:
             os.killpg(pgid, 0)
         except ProcessLookupError:
             return True
-        if _only_zombies(pgid):
-            return True
-        time.sleep(0.05)
-    return False
+        return _only_zombies(pgid)
+    return bool(poll_until(gone, timeout))
 
 
 def _only_zombies(pgid: int) -> bool:
@@ -116,13 +127,12 @@ def _only_zombies(pgid: int) -> bool:
 def wait_for(ready: Callable[[], bool], proc, log: Path, what: str,
              timeout: float = READY_TIMEOUT_S) -> None:
     """Poll `ready()` until it holds; fail early, with the log's tail, if `proc` exits."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def up() -> bool:
         if proc.poll() is not None:
             raise StartError(f"{what} exited with code {proc.returncode}:\n{log_tail(log)}")
-        if ready():
-            return
-        time.sleep(0.1)
+        return ready()
+    if poll_until(up, timeout, interval=0.1):
+        return
     raise StartError(f"{what} not ready after {timeout:.0f}s:\n{log_tail(log)}")
 
 

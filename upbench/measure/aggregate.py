@@ -21,6 +21,7 @@ from collections import Counter
 from hdrh.histogram import HdrHistogram
 
 from loadtests import failures
+from loadtests.http import is_2xx
 
 PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p999": 99.9}
 HDR_MAX_US = 3600 * 1_000_000  # one hour
@@ -116,7 +117,7 @@ def series(uploads: list[dict], warmup: float) -> dict | None:
 
 
 def ok(sample: dict) -> bool:
-    return sample["error"] is None and sample["status"] is not None and 200 <= sample["status"] < 300
+    return sample["error"] is None and is_2xx(sample["status"])
 
 
 def measurement_window(samples: list[dict], duration: float, warmup: float) -> list[dict]:

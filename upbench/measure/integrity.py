@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 
+from loadtests.http import is_2xx
 from upbench.measure.storage import Storage
 
 SPOT_CHECKS = 16
@@ -27,8 +28,7 @@ SIZE_ONLY = "sizes checked (the endpoint returns a byte count), contents unverif
 def acknowledged(samples: list[dict]) -> list[dict]:
     """Acknowledged = the server said 2xx, whatever happened after (a 202 whose work never
     completed still counts: it was promised)."""
-    return [s for s in samples if s["kind"] == "upload" and s["status"]
-            and 200 <= s["status"] < 300]
+    return [s for s in samples if s["kind"] == "upload" and is_2xx(s["status"])]
 
 
 def _judge(s: dict, etag_md5: bool) -> str:

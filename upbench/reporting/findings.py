@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from loadtests import failures
 from loadtests.units import format_size
+from upbench.claims.model import growth_mb
 from upbench.reporting.labels import level_label, result_label
 
 
@@ -51,25 +52,19 @@ def summarize(doc: dict) -> list[str]:
         lines.append(f"Bystanders (GET /health beside uploads): p99 {best['bystander_ms']['p99']:.0f} ms "
                      f"beside {best['target']}, {worst['bystander_ms']['p99']:.0f} ms beside "
                      f"{worst['target']}.")
-    memory = [r for r in comparable if _growth(r) is not None]
+    memory = [r for r in comparable if growth_mb(r) is not None]
     if memory:
         # growth over the level's own baseline: a process's resting footprint (a Celery
         # worker's, an interpreter's) is not a cost of the uploads
-        big = max(memory, key=_growth)
+        big = max(memory, key=growth_mb)
         lines.append(f"Memory: uploads grew {big['target']}'s RSS the most, by "
-                     f"{_growth(big):.0f} MB over its {big['server']['rss_baseline_mb']:.0f} MB "
+                     f"{growth_mb(big):.0f} MB over its {big['server']['rss_baseline_mb']:.0f} MB "
                      f"at rest ({big['scenario']}, {format_size(big['size_bytes'])}, "
                      f"{level_label(big['load'])}).")
     lines.extend(_resuming(doc))
     lines.extend(_outside_integrity(doc))
     lines.append(_data_loss(doc))
     return [line for line in lines if line]
-
-
-def _growth(r: dict) -> float | None:
-    server = r.get("server") or {}
-    peak, base = server.get("rss_peak_mb"), server.get("rss_baseline_mb")
-    return peak - base if peak is not None and base is not None else None
 
 
 def _failed_levels(doc: dict) -> str:

@@ -16,17 +16,16 @@ a tus server's Tus-Max-Size): without one, "oversized" means nothing and the che
 from __future__ import annotations
 
 import os
-import time
 
-from loadtests.http import Connection, Exchange
+from loadtests.http import Connection, Exchange, is_2xx
 from loadtests.payload import Body, Payload
 from loadtests.request import MASK, is_secret
 from loadtests.tus import CHUNK_TYPE, TUS, location_path, metadata
 from loadtests.upload import UploadRequest, evidence, final_state, parse_json, post_upload
+from upbench.lifecycle.processes import poll_until
 from upbench.run.subject import Subject
 
 SIZES = (1024, 600 * 1024, 5 * 2**20)
-FINAL = {"stored", "processed", "failed"}
 COMPLETION_TIMEOUT_S = 30.0
 REFUSAL_TIMEOUT_S = 15.0  # a refusal (4xx) that takes longer than this counts as a hang
 # From the strongest evidence about the stored bytes to none (verify reports the weakest seen)
@@ -120,7 +119,7 @@ def _check_upload(checks: Checks, conn: Connection, subject: Subject, size: int)
     checks.add(f"{label}: bytes echoed", reply["bytes"] == size, f"{reply['bytes']} vs {size}")
     record = reply
     if ex.status == 202 or reply.get("status") == "accepted":
-        record = _await_final(conn, subject, reply["id"])
+        record = _await_final(conn, subject, reply["id"])[1]
         if not checks.add(f"{label}: completes", record.get("status") in ("stored", "processed"),
                           f"final record {record}"):
             return None
@@ -155,7 +154,7 @@ def _external_answer(checks: Checks, conn: Connection, subject: Subject, label: 
             checks.add(f"{label}: status", False, "--status-url is set, but the answer has no "
                        f"JSON id to poll: {ex.body[:80]!r}", advisory=True)
         elif ex.status == 202:
-            state, record = _await_external(conn, subject, str(reply["id"]))
+            state, record = _await_final(conn, subject, str(reply["id"]))
             checks.add(f"{label}: completes", state == "done", f"{state}: {record}")
             found["server_sha256"] = found["server_sha256"] or evidence(ex, record)["server_sha256"]
     if found["server_sha256"]:
@@ -266,7 +265,7 @@ def _check_options(checks: Checks, conn: Connection, path: str, tus: dict, advis
     versions = headers.get("tus-version", "")
     extensions = [e.strip() for e in headers.get("tus-extension", "").split(",") if e.strip()]
     max_size = headers.get("tus-max-size", "")
-    checks.add("tus: OPTIONS", 200 <= ex.status < 300 and "1.0.0" in versions,
+    checks.add("tus: OPTIONS", is_2xx(ex.status) and "1.0.0" in versions,
                f"-> {ex.status or ex.error}; Tus-Version {versions or '-'}; Tus-Extension "
                f"{','.join(extensions) or '-'}; Tus-Max-Size {max_size or 'not given'}",
                advisory=advisory)
@@ -276,31 +275,18 @@ def _check_options(checks: Checks, conn: Connection, path: str, tus: dict, advis
     return min(known) if known else None
 
 
-def _await_final(conn: Connection, subject: Subject, upload_id: str) -> dict:
-    deadline = time.monotonic() + COMPLETION_TIMEOUT_S
-    record: dict = {}
-    while time.monotonic() < deadline:
-        ex = conn.request("GET", subject.status_path.format(id=upload_id))
-        record = parse_json(ex.body)
-        if record.get("status") in FINAL:
-            break
-        time.sleep(0.05)
-    return record
-
-
-def _await_external(conn: Connection, subject: Subject, upload_id: str) -> tuple[str, dict]:
-    """--status-url: polled as the scenario polls it (loadtests.upload.final_state)."""
-    deadline = time.monotonic() + COMPLETION_TIMEOUT_S
+def _await_final(conn: Connection, subject: Subject, upload_id: str) -> tuple[str, dict]:
+    """Poll the status endpoint as the scenario polls it (loadtests.upload.final_state):
+    ("done" | "failed" | "timeout", the last record)."""
     headers = subject.request.request_headers()
-    record: dict = {}
-    while time.monotonic() < deadline:
+    last: dict = {}
+
+    def final() -> str | None:
         ex = conn.request("GET", subject.status_path.replace("{id}", upload_id), headers)
-        record = parse_json(ex.body)
-        state = final_state(ex.status, record)
-        if state:
-            return state, record
-        time.sleep(0.05)
-    return "timeout", record
+        last.clear()
+        last.update(parse_json(ex.body))
+        return final_state(ex.status, last)
+    return poll_until(final, COMPLETION_TIMEOUT_S) or "timeout", last
 
 
 def _check_missing_field(checks: Checks, conn: Connection, subject: Subject) -> None:
