@@ -71,12 +71,13 @@ def test_a_click_that_busy_waits_300_ms_has_an_inp_of_at_least_300_ms(session):
 @needs_browser
 def test_a_fetch_upload_to_a_slow_server_leaves_inp_at_the_pages_own(session, servers):
     slow, fast, file = servers
-    own = session.click_inp(f"{fast}/page", "#fetch")  # the same click, no file: no upload
+    # the page's own: the same click with no file chosen (no upload), twice on a busy machine
+    own = max(session.click_inp(f"{fast}/page", "#fetch") for _ in range(2))
     upload = session.upload_fetch(slow, file)
     assert upload["ok"], upload
     assert upload["shown_ms"] >= SERVER_WAIT_MS  # the server did wait: the page waited too
     assert upload["inp_ms"] < 200, upload  # 'good', far below the 2 s the server took
-    assert upload["inp_ms"] <= own + 40, (upload, own)
+    assert upload["inp_ms"] <= own + 48, (upload, own)  # within 6 of Event Timing's 8 ms steps
     network = upload["network"]
     assert network["waiting"] >= SERVER_WAIT_MS and network["request_sent"] < SERVER_WAIT_MS
 
@@ -84,10 +85,12 @@ def test_a_fetch_upload_to_a_slow_server_leaves_inp_at_the_pages_own(session, se
 @needs_browser
 def test_a_form_post_to_a_slow_server_delays_lcp_by_its_wait(session, servers):
     slow, fast, file = servers
-    delayed, quick = session.upload_form(slow, file), session.upload_form(fast, file)
-    assert delayed["ok"] and quick["ok"], (delayed, quick)
+    delayed = session.upload_form(slow, file)
+    quick = [session.upload_form(fast, file) for _ in range(3)]  # the page's own LCP: its best
+    assert delayed["ok"] and all(q["ok"] for q in quick), (delayed, quick)
+    own = min(q["lcp_ms"] for q in quick)
     # the server's 2 s, less what two page loads may differ in painting (5 %)
-    assert delayed["lcp_ms"] - quick["lcp_ms"] >= 0.95 * SERVER_WAIT_MS, (delayed, quick)
+    assert delayed["lcp_ms"] - own >= 0.95 * SERVER_WAIT_MS, (delayed, quick)
     assert delayed["network"]["waiting"] >= SERVER_WAIT_MS
 
 
@@ -109,6 +112,8 @@ def test_figures_count_only_uploads_that_ended_under_load():
     figures = summarize(runs, "test")
     assert figures["inp_ms"] == {"p50": 20.0, "max": 24, "n": 2}
     assert figures["lcp_ms"] is None and figures["failed"] == 1 and figures["after_load"] == 1
+    from upbench.records import Result, undeclared
+    assert undeclared({"browser": figures}, Result) == []  # docs/contracts.md describes them
 
 
 def test_without_chromium_the_browser_claims_are_not_measured_with_the_hint(monkeypatch):
