@@ -38,7 +38,7 @@ def _pattern(target: str, levels: list[Result]) -> dict:
         values = [b[metric]["p50"] for b in (r["browser"] for r in levels) if b.get(metric)]
         found = stats.interval("value", values) if len(values) >= 2 else None
         return {"mean": round(statistics.fmean(values), 1) if values else None,
-                "interval": [round(found[1], 1), round(found[2], 1)] if found else None,
+                "interval": [round(float(found[1]), 1), round(float(found[2]), 1)] if found else None,
                 "n": len(values)}
 
     return {"target": target, "levels": len(levels),
@@ -93,6 +93,6 @@ def _crosscheck(levels: list[Result]) -> dict | None:
              "ratio": round(browser / upbench, 2), "interval": None, "disagree": None}
     if found:
         _, lo, hi = found
-        check["interval"] = [round(lo, 2), round(hi, 2)]
+        check["interval"] = [round(float(lo), 2), round(float(hi), 2)]
         check["disagree"] = lo > AGREE[1] or hi < AGREE[0]
     return check
