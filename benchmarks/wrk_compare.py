@@ -2,11 +2,13 @@
 """Is upbench's load generator as fast as wrk at uploading? (issue: "never the bottleneck")
 
     python benchmarks/wrk_compare.py [--sizes 1MiB,1KiB] [--users 8] [--duration 6s] [--rounds 6]
+                                     [--wrk-threads 1] [--processes 1]
 
 Starts a plain WSGI sink (benchmarks/sink.py on gunicorn, 2 sync workers — the targets'
 default capacity) on 127.0.0.1, warms it with one uncounted wrk run per size, then
-alternates, round after round, `wrk` (1 thread, N connections) and upbench's own pipeline
-(`bench.py run --url`: Locust, N users, multipart uploads of the size, raw samples), both
+alternates, round after round, `wrk` (`--wrk-threads`, default 1, N connections) and upbench's
+own pipeline (`bench.py run --url`: `--processes` Locust processes, default 1, N users,
+multipart uploads of the size, raw samples), both
 sending the same request bytes. Prints each round's uploads/s, the generators' CPU per
 upload, and the median ratio upbench/wrk. Both share the machine with the sink, so a
 generator that burns less CPU leaves more to the server: that is the point of the
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import shutil
@@ -56,12 +59,13 @@ def wrk_script(size: int) -> str:
                       tail=json.dumps(bytes(parts[-1]).decode()))
 
 
-def run_wrk(url: str, size: int, users: int, duration: float, tmp: Path) -> tuple[float, float]:
+def run_wrk(url: str, size: int, users: int, duration: float, tmp: Path,
+            threads: int = 1) -> tuple[float, float]:
     """wrk's uploads/s and its CPU seconds per upload."""
     script = tmp / f"post-{size}.lua"
     script.write_text(wrk_script(size))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = subprocess.run(["wrk", "-t", "1", "-c", str(users), "-d", f"{int(duration)}s",
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(users), "-d", f"{int(duration)}s",
                           "-s", str(script), url], capture_output=True, text=True, check=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -69,9 +73,11 @@ def run_wrk(url: str, size: int, users: int, duration: float, tmp: Path) -> tupl
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out.stdout).group(1)), cpu / max(done, 1)
 
 
-def run_upbench(url: str, size: int, users: int, duration: float, tmp: Path) -> dict:
+def run_upbench(url: str, size: int, users: int, duration: float, tmp: Path,
+                processes: int = 1) -> dict:
     out = tmp / f"upbench-{size}-{next(_runs)}"
     run = subprocess.run([sys.executable, "bench.py", "run", "--url", url, "--name", "sink",
+                          "--processes", str(processes),
                           "--scenarios", "upload", "--sizes", str(size), "--users", str(users),
                           "--duration", f"{duration:g}s", "--warmup", "1s", "--out", str(out),
                           "--quiet"], cwd=REPO, capture_output=True, text=True)
@@ -90,7 +96,12 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--duration", default="6s")
     parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--wrk-threads", type=int, default=1, help="wrk -t (default 1)")
+    parser.add_argument("--processes", type=int, default=1, help="Locust processes (default 1)")
     args = parser.parse_args()
+    if min(args.wrk_threads, args.processes, args.users, args.rounds) < 1:
+        parser.exit(2, "wrk_compare.py: --wrk-threads, --processes, --users and --rounds must "
+                       "be at least 1\n")
     if not shutil.which("wrk"):
         print("wrk is not installed (apt-get install wrk): nothing to compare against")
         return 0
@@ -107,15 +118,18 @@ def main() -> int:
             wait_ready(f"http://127.0.0.1:{port}", sink, tmp / "sink.log")
             for size in (parse_size(s) for s in args.sizes.split(",")):
                 # Not counted: a cold sink made every first round slow, and wrk goes first.
-                run_wrk(url, size, args.users, WARMUP_S, tmp)
+                run_wrk(url, size, args.users, WARMUP_S, tmp, args.wrk_threads)
                 ratios, cpu_ratios = [], []
                 print(f"\n{format_size(size)} uploads, {args.users} concurrent, "
-                      f"{duration:g}s per run")
+                      f"{duration:g}s per run: wrk -t{args.wrk_threads} against "
+                      f"{args.processes} Locust process(es); load average "
+                      f"{os.getloadavg()[0]:.2f}")
                 print(f"{'round':>5} {'wrk req/s':>10} {'upbench req/s':>14} {'ratio':>6} "
                       f"{'wrk CPU/upload':>15} {'upbench CPU/upload':>19}")
                 for i in range(1, args.rounds + 1):
-                    wrk_rps, wrk_cpu = run_wrk(url, size, args.users, duration, tmp)
-                    ours = run_upbench(url, size, args.users, duration, tmp)
+                    wrk_rps, wrk_cpu = run_wrk(url, size, args.users, duration, tmp,
+                                               args.wrk_threads)
+                    ours = run_upbench(url, size, args.users, duration, tmp, args.processes)
                     rps = ours["throughput"]["rps"]
                     # the Locust process's mean CPU over the measured window, per upload
                     our_cpu = ours["client"]["cpu_mean_pct"] / 100 / rps if rps else float("nan")

@@ -11,9 +11,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import random
 from typing import NamedTuple
 
 SUFFIX_BYTES = 16
+# The suffixes: 128 random bits from a generator seeded by the OS, not os.urandom() per upload
+# (a getrandom() syscall that also hands the GIL over between the closed-loop users' threads).
+# Reseeded in a forked child (Locust's --processes forks): no two processes share a sequence.
+_suffixes = random.Random(os.urandom(32))
+os.register_at_fork(after_in_child=lambda: _suffixes.seed(os.urandom(32)))
 
 
 class Body(NamedTuple):  # a tuple: built once per upload, so built cheaply
@@ -44,7 +50,7 @@ class Payload:
         return Payload(size)
 
     def unique(self) -> Body:
-        suffix = os.urandom(self._suffix_len)
+        suffix = _suffixes.randbytes(self._suffix_len)
         digest = self._prefix_digest.copy()
         digest.update(suffix)
         parts = (self.prefix, suffix) if len(self.prefix) else (suffix,)

@@ -52,9 +52,9 @@ def test_window_drops_warmup_and_failures_are_counted_by_kind():
     assert r["failures"] == 2
     assert r["errors"] == {"http 413": 1, "ConnectionResetError": 1}
     assert r["latency_ms"]["max"] < 100  # the warm-up outlier is not counted
-    # throughput: completions after the first one past the warm-up (1.03 s) up to the time
-    # limit (10 s): the 49 other fast ones and the slow one that ended at 5 s
-    assert r["throughput"]["rps"] == pytest.approx(50 / 8.97, rel=0.01)
+    # throughput, time-weighted over 1..10 s: the 50 fast ones whole, and 4 of the 5 s of the
+    # slow one that began in the warm-up
+    assert r["throughput"]["rps"] == pytest.approx((50 + 4 / 5) / 9, rel=0.001)
 
 
 def test_throughput_of_long_requests_is_not_stretched_by_their_tail():
@@ -63,7 +63,31 @@ def test_throughput_of_long_requests_is_not_stretched_by_their_tail():
     samples = [sample(u * 0.15 + k * 1.2, None, None, u * 0.15 + (k + 1) * 1.2)
                for u in range(8) for k in range(3)]
     r = aggregate.summarize(samples, duration=2.5, warmup=0.5)
-    assert r["throughput"]["rps"] == pytest.approx(8 / 1.2, rel=0.1)  # measured: 6.15
+    # weighted: users 0-3 busy for the whole 2 s window, users 4-7 from their start (0.6 ..
+    # 1.05 s): 14.7 s of uploads, 1.2 s each, over 2 s
+    assert r["throughput"]["rps"] == pytest.approx(14.7 / 1.2 / 2, rel=0.001)
+
+
+def test_time_weighted_throughput_is_not_a_count():
+    """8 users, 2 workers, requests of ~1.2 s in a 1.6 s window: whole completions in the
+    window are the same small count in every repetition (a zero-width interval); the
+    weighted rate follows the real durations and stays near the true 8 / 1.2 = 6.67/s."""
+    import random
+
+    weighted, counted = set(), set()
+    for seed in range(4):
+        rng, samples = random.Random(seed), [sample(0.0, None, None, 0.01)]
+        for u in range(8):
+            t = u * 0.05
+            for _ in range(4):
+                took = 1.2 * rng.uniform(0.97, 1.03)
+                samples.append(sample(t, None, None, t + took))
+                t += took
+        r = aggregate.summarize(samples, duration=2.0, warmup=0.4)
+        weighted.add(r["throughput"]["rps"])
+        counted.add(sum(1 for s in samples[1:] if 0.4 < s["end"] <= 2.0))
+    assert len(counted) == 1 and len(weighted) == 4
+    assert all(v == pytest.approx(8 / 1.2, rel=0.05) for v in weighted), weighted
 
 
 def test_open_loop_counts_late_and_dropped_starts():

@@ -38,10 +38,16 @@ def doc_with(claim: Claim, figures: list[float], seed: int = 1) -> dict:
             base = {"target": arm.target, "scenario": arm.scenario, "size_bytes": arm.size,
                     "load": {"model": "closed", "users": arm.users, "rate": None},
                     "requests": 100, "failures": 0, "experiment": exp.id, "arm": role,
-                    "repetition": rep, "work": exp.work, "bystander_ms": {"p90": 1.0},
-                    "level_error": None}
-            results.append({**base, **made.get(role, {})})
+                    "repetition": rep, "work": exp.work, "level_error": None,
+                    "bystander_ms": {"p90": 1.0, "count": 100}, "latency_ms": {"count": 100}}
+            results.append(merged(base, made.get(role, {})))
     return {"config": CONTEXT_CONFIG, "verify": [], "results": results}
+
+
+def merged(base: dict, made: dict) -> dict:
+    """`made` over `base`, one level deep (a block keeps the sample counts of `base`)."""
+    return base | {k: (base[k] | v) if isinstance(base.get(k), dict) and isinstance(v, dict)
+                   else v for k, v in made.items()}
 
 
 def noisy(value: float, n: int, rng: random.Random, spread: float = 0.03) -> list[float]:

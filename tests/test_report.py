@@ -204,7 +204,9 @@ def test_a_claims_run_shows_every_verdict_with_its_experiment_and_interval(tmp_p
     doc = json.loads(GOLDEN.read_text())
     assert doc["claims_run"]["min_repetitions"] >= 3
     page = Page()
-    page.feed(render(GOLDEN, tmp_path).read_text())
+    text = render(GOLDEN, tmp_path).read_text()
+    page.feed(text)
+    what_it_means_links_every_judged_claim(doc, text)
     assert "claims-forest" in {family for family, _ in page.plots}
     assert len(page.verdicts) == len(doc["verdicts"]) == 15
     shown = {row[2] for row in page.verdicts}
@@ -219,6 +221,20 @@ def test_a_claims_run_shows_every_verdict_with_its_experiment_and_interval(tmp_p
                 lo > effect["threshold"]
             assert side == (v["verdict"] == "holds")
             assert f"{effect['threshold']:g}" in v["evidence"]
+
+
+def what_it_means_links_every_judged_claim(doc: dict, text: str) -> None:
+    """The synthesis at the top: one sentence per judged claim, each linked to the claim's
+    own section, grouped by seed, after a line naming the machine."""
+    section = re.search(r'<section id="what-it-means">(.*?)</section>', text, re.S)
+    assert section and text.index('id="what-it-means"') < text.index('id="verdicts"')
+    links = re.findall(r'href="#claim-([\w-]+)"', section.group(1))
+    judged = [v["id"] for v in doc["verdicts"] if v["verdict"] != "not measured"]
+    assert sorted(links) == sorted(judged) and judged
+    anchors = set(re.findall(r'id="claim-([\w-]+)"', text))
+    assert set(links) <= anchors
+    assert "Measured on" in section.group(1) and "CPUs" in section.group(1)
+    assert "Seed 000" in section.group(1) and "Hidden costs" in section.group(1)
 
 
 def test_stored_verdicts_are_what_the_stored_results_say():

@@ -57,6 +57,14 @@ def test_results_json_follows_the_schema(run_dir):
         assert r["server"]["rss_peak_mb"] >= r["server"]["rss_mean_mb"] > 10
         assert r["server"]["cpu_mean_pct"] is not None
         assert set(r["client"]) >= {"cpu_mean_pct", "saturated"}
+        c = r["conditions"]  # the level's CPU against the CPUs each side had
+        assert c["server_cpu_pct"] == r["server"]["cpu_mean_pct"]
+        assert c["client_cpu_pct"] == r["client"]["cpu_mean_pct"]
+        assert c["server_cpus"] >= 1 and c["client_cpus"] >= 1 and c["cpus"] == len(
+            doc["environment"]["cpu_affinity"])
+        assert c["shared"] == (doc["pinning"]["target"] is None)
+        assert c["machine_cpu_pct"] is not None or not c["shared"]
+        assert c["saturated"] == bool(c["saturated_by"])
         integ = r["integrity"]
         assert integ["acknowledged"] >= r["requests"] - r["failures"]
         assert integ["lost"] == 0 and integ["corrupt"] == 0

@@ -15,6 +15,7 @@ CHUNK_SIZE = 5_000_000   # resumable scenario: tus PATCH size
 DROP_RATE = 0.2          # resumable scenario: fraction of PATCHes cut
 WORKERS = 2              # server worker processes: the same capacity for every target
 MIN_REPETITIONS = 3      # an interval needs a spread: no verdict from fewer, no run stops before
+MAX_REPETITIONS = 14     # the claims' stopping rule's cap (its error rate is computed for it)
 PIN = "auto"             # CPU isolation: auto, on, off (upbench.lifecycle.pinning)
 
 
@@ -83,11 +84,12 @@ class ClaimsPlan:
     """The claims run: which claims, how many repetitions, each level's time. Everything else
     a level needs comes from the claim's arm (upbench.run.level.Level.of_arm)."""
     claims: tuple[str, ...] = ()  # () = all
-    min_repetitions: int = MIN_REPETITIONS
-    max_repetitions: int = 6
+    min_repetitions: int = MIN_REPETITIONS  # every arm (the stopping rule's first look)
+    max_repetitions: int = MAX_REPETITIONS  # the stopping rule's cap (upbench/claims/stats.py)
     duration: float = 2.0         # per level, unless the arm says otherwise
     warmup: float = 0.4
-    budget_s: float = 230.0       # no extra repetition starts after this (the minimum always runs)
+    phase_budget_s: float = 45.0  # per phase: no extra repetition starts once its extras took this
+    level_cap_s: float = 15.0     # a level too small for its figure is extended up to this long
     survey: bool = True
     workers: int = WORKERS        # server worker processes
     out: Path | None = None
@@ -98,7 +100,7 @@ class ClaimsPlan:
     def quick(cls, claims: tuple[str, ...] = (), **settings) -> ClaimsPlan:
         """One short repetition each: every verdict is honestly inconclusive."""
         return cls(claims, min_repetitions=1, max_repetitions=1, duration=1.5, warmup=0.3,
-                   **settings)
+                   level_cap_s=1.5, **settings)
 
     def as_dict(self) -> dict:
         """results.json's `claims_run`: how the claims were judged (`config` holds the rest)."""

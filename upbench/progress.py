@@ -23,6 +23,10 @@ class Progress:
         if not self.quiet:
             self._print(f"[{self.done}/{self.total} {self._left()}] {what}")
 
+    def extend(self, steps: int) -> None:
+        """Steps decided on the way (a claim's extra repetitions, a level run again longer)."""
+        self.total += steps
+
     def skip(self, steps: int) -> None:
         """Steps that will not run (a target skipped): the estimate stops counting them."""
         self.done += steps

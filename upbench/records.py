@@ -9,7 +9,7 @@ describe it there (fields may be added; none renamed or dropped without a new sc
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict, get_type_hints, is_typeddict
+from typing import Literal, NotRequired, TypedDict, get_type_hints, is_typeddict
 
 
 class Distribution(TypedDict):
@@ -190,6 +190,28 @@ class Result(TypedDict, total=False):
     repetition: int                        # 1, 2, ... within that experiment
     arm: str                               # the arm's role in the experiment
     browser: BrowserFigures                # a browser arm (upbench/claims/webvitals.py)
+    conditions: Conditions                 # CPU of each side against its CPUs; saturated
+    extended: Extended                     # a claims-run level run again longer
+
+
+class Conditions(TypedDict, total=False):
+    """What a level ran under (upbench/conditions.py), or an arm's mean over its repetitions."""
+    server_cpu_pct: float | None
+    server_cpus: int
+    client_cpu_pct: float | None
+    client_cpus: int                       # min(Locust processes, its CPUs)
+    machine_cpu_pct: float | None          # every process on the shared CPUs
+    cpus: int
+    shared: bool                           # generator and server on the same CPUs
+    saturated: bool
+    saturated_by: list[str]                # "server", "generator", "machine"
+    levels: int                            # an arm's mean: over how many levels
+    target: str                            # an arm's mean: its target
+
+
+class Extended(TypedDict):
+    from_s: float                          # the level's first, too short, duration
+    reason: str                            # "12 uploads < 30"
 
 
 class Check(TypedDict, total=False):
@@ -213,10 +235,20 @@ class VerifyRecord(TypedDict, total=False):
 class Effect(TypedDict):
     metric: str
     estimate: float | None
-    interval: list[float] | None           # [lo, hi], 95 %
+    interval: list[float] | None           # [lo, hi], at the level of the last look
     threshold: float
     holds_if: Literal["below", "above"]
     unit: str
+    confidence: NotRequired[float]         # the interval's level (the stopping rule's look)
+
+
+class Sequential(TypedDict):
+    """The stopping rule's record of a verdict (upbench/claims/stats.py)."""
+    looks: int
+    used: int                              # repetitions read (the claim stopped there)
+    stopped: Literal["decided", "cap", "open", "failed", "saturated"]
+    confidence: float | None
+    max_repetitions: int
 
 
 VerdictValue = Literal["holds", "does not hold", "inconclusive", "not measured"]
@@ -236,6 +268,12 @@ class Verdict(TypedDict):
     evidence: str
     why: str
     notes: list[str]
+    # added by issue 18 (absent from results written before them; a "not measured" verdict
+    # has no `sequential`)
+    sequential: NotRequired[Sequential]
+    conditions: NotRequired[dict[str, Conditions] | None]   # per role the figure reads
+    about_saturation: NotRequired[bool]
+    meaning: NotRequired[str | None]       # the "What it means" sentence
 
 
 def undeclared(record: dict, kind: type, path: str = "") -> list[str]:

@@ -12,7 +12,7 @@ from werkzeug.exceptions import ClientDisconnected, HTTPException
 from targets.common import page
 from targets.common.multipart_reader import BadUpload, FilePart, boundary_of
 from targets.common.settings import Settings
-from targets.common.store import UploadStore, write_stream
+from targets.common.store import UploadStore, write_chunks
 
 
 def create_app(name: str) -> tuple[Flask, Settings, UploadStore]:
@@ -75,7 +75,7 @@ def streamed_upload(settings: Settings, store: UploadStore):
         # reading when a chunked body grows over it.
         part = FilePart(request.stream, boundary_of(request.content_type))
         stored = store.new(part.filename)
-        size, digest = write_stream(part, stored.path, hashing=settings.work.kind == "sha256")
+        size, digest = write_chunks(part, stored.path, hashing=settings.work.kind == "sha256")
         part.finish()
         sha256 = settings.work.run(stored.path, digest)
         record = store.save(stored, "stored", size, sha256)

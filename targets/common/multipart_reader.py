@@ -1,5 +1,10 @@
-"""The bytes of multipart field `file` as a file-like object, parsed incrementally from a raw
-request stream with Werkzeug's sans-IO `MultipartDecoder`.
+"""The bytes of multipart field `file` as a readable, iterable object, parsed incrementally from
+a raw request stream with Werkzeug's sans-IO `MultipartDecoder`.
+
+Read 1 MiB at a time with `readinto()` into one buffer: gunicorn's sync worker receives up to
+1 MiB per `recv()` and pushes back (copies again) whatever a smaller read leaves, and a plain
+`read()` on Werkzeug's stream allocates a fresh buffer each call (benchmarks/streaming.py; the
+profiles in README, Targets).
 
 Memory stays bounded (one read chunk plus part headers) whatever the upload size, and the
 consumer decides where the bytes go: a file (flask-stream), an S3 multipart upload (s3).
@@ -8,12 +13,10 @@ consumer decides where the bytes go: a file (flask-stream), an S3 multipart uplo
 
 from __future__ import annotations
 
-import io
-
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
-CHUNK = 256 * 1024
+CHUNK = 1024 * 1024
 MAX_PART_HEADERS = 64 * 1024  # what may sit in the decoder beyond one chunk (part headers)
 
 
@@ -28,35 +31,44 @@ def boundary_of(content_type: str | None) -> bytes:
     return options["boundary"].encode("latin-1")
 
 
-class FilePart(io.RawIOBase):
+class FilePart:
     """`FilePart(stream, boundary)`: `.filename` once opened, then `read()` the file's bytes.
-    `finish()` drains the rest of the body and checks it ends with the closing boundary."""
+    `finish()` drains the rest of the body and checks it ends with the closing boundary.
+
+    Iterating yields the decoder's own chunks and `read(n)` hands them on (at most `n` bytes,
+    fewer at a chunk's end, b"" at the part's end): a byte is not copied again on its way to
+    the consumer."""
 
     def __init__(self, stream, boundary: bytes, field: str = "file"):
         self._stream = stream
+        self._chunk = bytearray(CHUNK)  # request.stream reads into it: no new buffer a read
         self._field = field
         self._decoder = MultipartDecoder(boundary, max_form_memory_size=CHUNK + MAX_PART_HEADERS)
-        self._pending = bytearray()
-        self._in_file = False     # inside the wanted part
+        self._pending = b""        # file bytes decoded, not yet read
+        self._in_file = False      # inside the wanted part
         self._file_done = False
-        self._ended = False       # epilogue reached
+        self._ended = False        # epilogue reached
         self.filename = self._find_file()
 
-    def readable(self) -> bool:
-        return True
+    def __iter__(self):
+        return iter(lambda: self.read(1 << 62), b"")
 
-    def readinto(self, buffer) -> int:
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.read(CHUNK), b""))
         while not self._pending and not self._file_done:
             self._advance()
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        del self._pending[:n]
-        return n
+        data = self._pending
+        if len(data) > size:  # s3 reads 8 MB: rare
+            data, self._pending = data[:size], data[size:]
+        else:
+            self._pending = b""
+        return data
 
     def finish(self) -> None:
         while not self._ended:
             self._advance()
-            self._pending.clear()
+        self._pending = b""
 
     # --- decoding -------------------------------------------------------------------------
 
@@ -78,7 +90,8 @@ class FilePart(io.RawIOBase):
         if isinstance(event, NeedData):
             if self._decoder.complete:
                 raise BadUpload("malformed multipart body: it ended before its closing boundary")
-            self._decoder.receive_data(self._stream.read(CHUNK) or None)  # None: end of body
+            n = self._stream.readinto(self._chunk)
+            self._decoder.receive_data(memoryview(self._chunk)[:n] if n else None)  # None: the end
             return
         self._on(event)
 
@@ -92,7 +105,7 @@ class FilePart(io.RawIOBase):
             self._in_file = wanted
         elif isinstance(event, Data):
             if self._in_file:
-                self._pending += event.data
+                self._pending += event.data  # one event's worth: _pending was empty
                 if not event.more_data:
                     self._in_file, self._file_done = False, True
         elif isinstance(event, Field):

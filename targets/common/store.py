@@ -79,12 +79,13 @@ class UploadStore:
         (self.root / f"{upload.id}.json").unlink(missing_ok=True)
 
 
-def write_stream(src, path: Path, hashing: bool, chunk: int = 1 << 20) -> tuple[int, str | None]:
-    """Copy a readable stream to `path`, hashing on the way when asked: (bytes, sha256|None)."""
+def write_chunks(chunks, path: Path, hashing: bool) -> tuple[int, str | None]:
+    """Write an iterable of bytes to `path`, hashing on the way when asked: (bytes, sha256|None).
+    (Chunks larger than the file's buffer go straight to write(2), uncopied.)"""
     digest = hashlib.sha256() if hashing else None
     size = 0
     with open(path, "wb") as out:
-        while data := src.read(chunk):
+        for data in chunks:
             out.write(data)
             size += len(data)
             if digest:

@@ -73,7 +73,7 @@ class FileSink:
 
     def _data(self, data, start, end):
         if self._writing:
-            chunk = data[start:end]
+            chunk = memoryview(data)[start:end]  # a view, not a copy
             self.out.write(chunk)
             self.size += len(chunk)
             if self.digest:

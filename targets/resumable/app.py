@@ -21,7 +21,7 @@ from werkzeug.exceptions import ClientDisconnected
 from targets.common.flask_app import create_app, error, streamed_upload
 
 TUS_VERSION = "1.0.0"
-CHUNK = 256 * 1024
+CHUNK = 1024 * 1024  # gunicorn's largest recv(): a smaller read makes it keep and re-copy the rest
 
 app, settings, store = create_app(__name__)
 
@@ -103,12 +103,13 @@ def patch(upload_id):
         if request.content_length is not None and offset + request.content_length > length:
             return error(413, "chunk goes past Upload-Length")
         f.seek(offset)
+        buffer = bytearray(CHUNK)  # read into, not a fresh 1 MiB buffer per read
         try:
-            while chunk := request.stream.read(CHUNK):
-                if offset + len(chunk) > length:
+            while n := request.stream.readinto(buffer):
+                if offset + n > length:
                     return error(413, "chunk goes past Upload-Length")
-                f.write(chunk)
-                offset += len(chunk)
+                f.write(memoryview(buffer)[:n])
+                offset += n
         except ClientDisconnected:
             pass  # keep what arrived: the client resumes from HEAD's offset
         finally:

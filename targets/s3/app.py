@@ -19,6 +19,7 @@ import os
 
 import boto3
 from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import request
 from werkzeug.exceptions import ClientDisconnected
@@ -33,21 +34,25 @@ TRANSFER.max_in_memory_upload_chunks = 2  # an s3transfer setting boto3's constr
 BUCKET = os.environ.get("UPBENCH_S3_BUCKET", "upbench")
 
 app, settings, store = create_app(__name__)
-s3 = boto3.client("s3", endpoint_url=os.environ.get("UPBENCH_S3_ENDPOINT") or None)
+# Over HTTPS (any real S3) botocore sends a CRC32 and does not sha256 the body for the
+# signature; over the harness's plain-HTTP endpoint it would, a cost production never pays.
+s3 = boto3.client("s3", endpoint_url=os.environ.get("UPBENCH_S3_ENDPOINT") or None,
+                  config=Config(s3={"payload_signing_enabled": False}))
 
 
 class HashingReader:
-    """A read()-able view of the file part that counts and hashes what boto3 pulls.
+    """A read()-able view of the file part that counts (and, with work sha256, hashes) what
+    boto3 pulls.
 
     Reads are *filled*: s3transfer probes a non-seekable stream with one read of
     `multipart_threshold` bytes and takes a short answer to mean "that is all there is" — it
     then reads the rest with `read()` into memory for a single PUT (a 256 MB upload held
     whole, ~1 GB RSS at 4 concurrent uploads, before this was filled)."""
 
-    def __init__(self, src):
+    def __init__(self, src, hashing: bool):
         self.src = src
         self.size = 0
-        self.digest = hashlib.sha256()
+        self.digest = hashlib.sha256() if hashing else None
 
     def read(self, n: int = -1) -> bytes:
         if n is None or n < 0:
@@ -59,7 +64,8 @@ class HashingReader:
                 n -= len(chunk)
             data = b"".join(parts)
         self.size += len(data)
-        self.digest.update(data)
+        if self.digest:
+            self.digest.update(data)
         return data
 
 
@@ -67,7 +73,7 @@ class HashingReader:
 def upload():
     try:
         part = FilePart(request.stream, boundary_of(request.content_type))
-        reader = HashingReader(part)
+        reader = HashingReader(part, hashing=settings.work.kind == "sha256")
         stored = store.new(part.filename)
         key = f"{stored.id}/{stored.filename}"
         try:
@@ -79,7 +85,7 @@ def upload():
             raise
         stored.path.parent.rmdir()  # nothing on local disk: the bytes are in the bucket
         # sha256 is the digest of the bytes streamed to S3 (the work: hashing while streaming)
-        sha256 = reader.digest.hexdigest() if settings.work.kind == "sha256" else None
+        sha256 = reader.digest.hexdigest() if reader.digest else None
         if settings.work.kind in ("cpu", "sleep"):
             settings.work.run(stored.path)
         record = store.save(stored, "stored", reader.size, sha256,

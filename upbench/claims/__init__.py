@@ -7,6 +7,13 @@ from __future__ import annotations
 from upbench.claims import hidden, seed000, seed001, seed002, seed003, seed004, webvitals
 from upbench.claims.model import Claim
 
+# the seed articles' titles, for the report's "What it means" (by the seeds' numbers)
+SEED_TITLES = {"000": "File upload processing in Flask",
+               "001": "High-Performance File Upload and Management in Flask",
+               "002": "Background file processing in FastAPI",
+               "003": "Migrating to async Flask",
+               "004": "Why background processing matters in Flask"}
+
 CLAIMS: dict[str, Claim] = {c.id: c for module in (seed000, seed001, seed002, seed003, seed004,
                                                    hidden, webvitals) for c in module.CLAIMS}
 

@@ -5,7 +5,8 @@
 - A `Measure` turns one repetition's arm results into one figure (a ratio of two arms, a
   memory slope, ...). It reads only stored results, so a verdict can be re-judged from
   results.json alone, and it can `synthesize` results with a known figure for the tests.
-- A `Claim` compares the figures' interval with a threshold stated in advance.
+- A `Claim` compares the figures' interval with a threshold stated in advance, by the
+  stopping rule of `stats`; it says what a verdict means for the report's synthesis.
 """
 
 from __future__ import annotations
@@ -74,6 +75,12 @@ class Ratio:
     def roles(self) -> set[str]:
         return {self.num, self.den}
 
+    @property
+    def samples(self) -> dict[str, str]:
+        """What each arm's figure rests on ("uploads" or "probes"): the minimum sample."""
+        what = {"bystander_ms": "probes", "server": None}.get(self.block, "uploads")
+        return {role: what for role in self.roles} if what else {}
+
     def figure(self, arms: dict[str, Result], context: dict) -> float | None:
         a, b = get(arms[self.num], self.block, self.key), get(arms[self.den], self.block, self.key)
         return a / b if a is not None and b else None
@@ -102,6 +109,10 @@ class MemorySlope:
     @property
     def roles(self) -> set[str]:
         return {self.small, self.large}
+
+    @property
+    def samples(self) -> dict[str, str]:
+        return {}  # an RSS peak, not a distribution of requests
 
     def figure(self, arms: dict[str, Result], context: dict) -> float | None:
         points = [(in_flight_mb(arms[role]), growth_mb(arms[role]))
@@ -147,6 +158,10 @@ class OneArm:
     @property
     def roles(self) -> set[str]:
         return {self.role}
+
+    @property
+    def samples(self) -> dict[str, str]:
+        return {self.role: "uploads"}
 
 
 @dataclass(frozen=True)
@@ -198,6 +213,10 @@ class Survival(OneArm):
     (pooled over repetitions: an exact binomial interval)."""
     kind: Literal["proportion"] = "proportion"
 
+    @property
+    def samples(self) -> dict[str, str]:
+        return {}  # the pooled exact interval accounts for how many uploads were cut
+
     def figure(self, arms: dict[str, Result], context: dict) -> tuple[int, int] | None:
         r = arms[self.role]
         resume = r.get("resume") or {}
@@ -235,6 +254,13 @@ class Claim:
     why: str                         # why this comparison and threshold
     unit: str = "×"
     notes: tuple[str, ...] = field(default=())
+    # True when the claim is *about* a saturated server (a throughput ceiling): then only a
+    # saturated load generator makes it inconclusive; otherwise any saturated side does.
+    about_saturation: bool = False
+    # What the verdict means, for the report's "What it means" (one sentence each; empty: a
+    # generic sentence from `claim`). Say the cause where a control shows it.
+    means_if_holds: str = ""
+    means_if_not: str = ""
 
     @property
     def metric(self) -> str:

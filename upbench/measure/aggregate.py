@@ -145,28 +145,31 @@ def error_kind(sample: dict) -> str:
 
 
 def throughput(uploads: list[dict], window: list[dict], duration: float, warmup: float) -> dict:
-    """Uploads (and MB) completed per second inside the measured interval: from the warm-up's
-    end — or the level's first completion, if later (a closed loop completes nothing during
-    its first latency) — to the time limit. Counting what *started* in the window and waiting
-    for the last of them to end would stretch the interval by one latency: with requests as
-    long as a short level (a 300 ms task, 8 users on 2 workers) that under-counts by a third.
-    Fewer than 3 completions inside (uploads as long as the level): started in the window /
-    time until they ended."""
+    """Uploads (and MB) per second inside the measured interval, from the warm-up's end to the
+    time limit, *time-weighted*: each successful upload counts for the share of its own
+    duration (start to end) that falls inside the interval, so an upload half inside counts
+    half. Counting whole completions would make the figure a small integer over a fixed
+    interval: with 300 ms requests in a 1.6 s window every repetition counted exactly 10, and
+    a ratio of two such counts had a zero-width interval. In-flight uploads finish after the
+    time limit (Locust's --stop-timeout), so the shares at both ends are all there. An upload
+    longer than the level counts for its share too: 2 s of a 10 s upload is 0.2 uploads."""
     if not window:
         return {"rps": 0.0, "mbps": 0.0}
     t0 = min(s["start"] for s in uploads)
-    ends = [s["end"] for s in uploads if ok(s) and s["end"] is not None]
-    lo, hi = max(t0 + warmup, min(ends, default=t0)), t0 + duration
-    done = [s for s in uploads if ok(s) and s["end"] is not None and lo < s["end"] <= hi]
+    lo, hi = t0 + warmup, t0 + duration
+    if hi <= lo:
+        lo, hi = t0, max(t0 + duration, t0 + 1e-9)
+    count = volume = 0.0
+    for s in uploads:
+        if not ok(s) or s["end"] is None:
+            continue
+        took = s["end"] - s["start"]
+        inside = min(s["end"], hi) - max(s["start"], lo)
+        share = (1.0 if lo <= s["end"] <= hi else 0.0) if took <= 0 else max(inside, 0) / took
+        count += share
+        volume += share * (s["bytes"] or 0)
     elapsed = hi - lo
-    if len(done) < 3 or elapsed <= 0:
-        done = [s for s in window if ok(s)]
-        w0 = min(s["start"] for s in window)
-        last = max((s["end"] for s in window if s["end"] is not None), default=w0)
-        elapsed = max(last, w0 + (duration - warmup)) - w0
-    elapsed = max(elapsed, 1e-9)
-    return {"rps": round(len(done) / elapsed, 3),
-            "mbps": round(sum(s["bytes"] or 0 for s in done) / elapsed / 1e6, 3)}
+    return {"rps": round(count / elapsed, 3), "mbps": round(volume / elapsed / 1e6, 3)}
 
 
 def summarize(samples: list[dict], duration: float, warmup: float) -> dict:

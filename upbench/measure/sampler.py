@@ -2,10 +2,13 @@
 
 A background thread in the orchestrator wakes every `interval` seconds and sums RSS and CPU over
 each root process and all its descendants, found afresh each time (gunicorn respawns workers).
+It also samples the whole machine's CPU over the CPUs this run may use (`machine`: every
+process there, another job's too), so a level can say whether the CPUs were all busy.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -58,11 +61,14 @@ class TreeSampler:
         self.groups = groups
         self.interval = interval
         self.series = {name: Series() for name in groups}
+        self.machine = Series()  # cpu_pct only: the run's CPUs, whoever used them
+        self._cpus = sorted(os.sched_getaffinity(0))
         self._procs: dict[int, psutil.Process] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="tree-sampler", daemon=True)
 
     def __enter__(self) -> TreeSampler:
+        psutil.cpu_percent(percpu=True)  # prime: the next reading covers the interval since
         self._thread.start()
         return self
 
@@ -79,6 +85,10 @@ class TreeSampler:
                 s.t.append(now)
                 s.rss_mb.append(rss / 1e6)  # MB = 10^6 bytes, as everywhere in upbench
                 s.cpu_pct.append(cpu)
+            per_cpu = psutil.cpu_percent(percpu=True)
+            self.machine.t.append(now)
+            self.machine.rss_mb.append(0.0)
+            self.machine.cpu_pct.append(sum(per_cpu[i] for i in self._cpus if i < len(per_cpu)))
             self._stop.wait(self.interval)
 
     def _measure(self, roots: list[int]) -> tuple[int, float]:

@@ -1,4 +1,4 @@
-"""One forest plot of every judged claim: its effect and 95 % interval against its own
+"""One forest plot of every judged claim: its effect and interval (at its last look's level) against its own
 threshold. Claims have different metrics, so each row is drawn relative to its threshold
 (effect / threshold, log axis): the threshold is the line at 1, and the side where the claim
 holds is shaded per row. Drawn from results.json's verdicts alone."""

@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from loadtests.units import format_size
 from upbench import registry
 from upbench.paths import TEMPLATES
-from upbench.reporting import findings, forest, vitals
+from upbench.reporting import findings, forest, meaning, vitals
 from upbench.reporting.charts import Styles
 from upbench.reporting.labels import level_label
 from upbench.reporting.plots import Plots
@@ -30,7 +30,7 @@ def render(doc: dict, path: Path) -> None:
         external=[v for v in doc["verify"] if v.get("external")],
         phases=any(r.get("tls_handshaking_ms") for r in doc["results"]),
         resumes=[r for r in _rows(doc) if r.get("resume")],
-        vitals=vitals.patterns(doc))
+        meaning=meaning.synthesis(doc), host=host(doc), vitals=vitals.patterns(doc))
     path.write_text(html)
 
 
@@ -54,6 +54,18 @@ def colours(doc: dict) -> list[tuple[str, str]]:
     styles = Styles(list(registry.discover()), (r["target"] for r in doc["results"]))
     present = {r["target"] for r in doc["results"]}
     return [(t, styles.color(t)) for t in sorted(present, key=lambda t: styles.index[t])]
+
+
+def host(doc: dict) -> str:
+    """'2 CPUs, shared by the load generator and the servers' (or pinned apart)."""
+    env, pin = doc.get("environment") or {}, doc.get("pinning") or {}
+    cpus = len(env.get("cpu_affinity") or []) or env.get("cpus")
+    if not cpus:
+        return ""
+    if pin.get("target"):
+        return (f"{cpus} CPUs: servers on {len(pin['target'])}, load generator on "
+                f"{len(pin['client'])} (pinned apart)")
+    return f"{cpus} CPUs, shared by the load generator and the servers"
 
 
 def _rows(doc) -> list[dict]:

@@ -30,5 +30,7 @@ def one_line(r: dict) -> str:
             + (f"  bystander p90 {by['p90']} ms" if by else "")
             + (f"  server RSS peak {rss} MB" if rss is not None else "")
             + ("  [load generator saturated]" if r["client"]["saturated"] else "")
+            + "".join(f"  [{side} saturated]" for side in
+                      (r.get("conditions") or {}).get("saturated_by", []) if side != "generator")
             + (f"  ! {r['level_error']}" if r.get("level_error") else "")
             + (f"  ! {r['failure_warning']['text']}" if r.get("failure_warning") else ""))

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from loadtests.units import format_size
-from upbench.reporting import results
+from upbench.reporting import meaning, results
 from upbench.reporting.labels import level_label, result_label
 
 
@@ -44,6 +44,11 @@ def print_summary(path: Path, quiet: bool = False) -> None:
             print(f"{check['target']}, not verified: " + "; ".join(
                 f"{c['name']} ({c['detail'][:90]})" for c in unchecked), file=out)
     _failure_warnings(doc, out)
+    what = meaning.lines(doc)
+    if what:
+        print("\nWhat it means:", file=out)
+        for line in what:
+            print(f"  {line}", file=out)
     measured = [v for v in doc["verdicts"] if v.get("verdict", "") != "not measured"]
     for v in measured:
         mark = v.get("verdict") or {True: "holds", False: "does not hold",

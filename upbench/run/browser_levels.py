@@ -42,7 +42,7 @@ class BrowserLevels:
         self.unavailable: str | None = None
         self.browser: Browser | None = None
         self._stack = ExitStack()
-        self.seconds = 0.0  # spent in browser levels: the claims run keeps it off its budget
+        self.seconds = 0.0  # spent in browser levels (results.json: browser.seconds)
 
     def __enter__(self) -> BrowserLevels:
         return self

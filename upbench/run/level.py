@@ -8,6 +8,7 @@ stored bytes checked.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -16,9 +17,11 @@ from loadtests.catalog import SCENARIOS, Scenario
 from loadtests.request import TUS_RETRY_DELAYS
 from loadtests.samples import read_samples
 from loadtests.units import format_size
+from upbench import conditions
 from upbench.claims.model import Arm
 from upbench.config import BANDWIDTH, CHUNK_SIZE, DROP_RATE, ClaimsPlan, LoadLevel, RunConfig
 from upbench.lifecycle.locust import LoadSpec, LocustProcess
+from upbench.lifecycle.pinning import CpuPlan
 from upbench.lifecycle.processes import log_tail
 from upbench.lifecycle.server import RunningTarget
 from upbench.measure import aggregate, integrity
@@ -60,11 +63,13 @@ class Level:
                    config.retry_delays)
 
     @classmethod
-    def of_arm(cls, arm: Arm, plan: ClaimsPlan, work: str, label: str) -> Level:
+    def of_arm(cls, arm: Arm, plan: ClaimsPlan, work: str, label: str,
+               duration: float | None = None) -> Level:
         """A level of the claims run: the arm says what runs (and any setting it needs other
-        than the default), the plan how long, the experiment under which --work."""
+        than the default), the plan how long — unless the run extended it (`duration`: a
+        level too small for its claims' minimum sample) —, the experiment under which --work."""
         return cls(SCENARIOS[arm.scenario], arm.size, LoadLevel("closed", users=arm.users),
-                   arm.duration or plan.duration, plan.warmup, work,
+                   duration or arm.duration or plan.duration, plan.warmup, work,
                    bandwidth=arm.bandwidth, chunk_size=arm.chunk_size, drop_rate=arm.drop_rate,
                    retry_delays=arm.retry_delays, label=label)
 
@@ -91,7 +96,7 @@ def run_level(ctx: RunContext, subject: Subject, level: Level) -> Result:
     if not samples:
         reason = (log_tail(locust.log, 1) or "no output").strip()
         result["errors"] = {f"load generator failed (exit {code}): {reason}": 1}
-    result.update(_processes(sampler, samples, subject, level))
+    result.update(_processes(sampler, samples, subject, level, ctx.cpus))
     if crash is not None:
         result["crash"] = crash
     result["failure_warning"] = failures.warning(
@@ -128,8 +133,10 @@ def _sampled(subject: Subject, locust: LocustProcess) -> dict:
     return groups
 
 
-def _processes(sampler: TreeSampler, samples: list, subject: Subject, level: Level) -> Result:
-    """server, services, client, timeline: what the processes cost over the busy window."""
+def _processes(sampler: TreeSampler, samples: list, subject: Subject, level: Level,
+               cpus: CpuPlan) -> Result:
+    """server, services, client, timeline: what the processes cost over the busy window; and
+    the conditions: each side's CPU against the CPUs it had (upbench/conditions.py)."""
     window = aggregate.busy_window(samples, level.warmup)
     # anyone's endpoint (--url): its processes are not ours to sample — the block stays, empty
     series = sampler.series.get("server", Series())
@@ -138,10 +145,15 @@ def _processes(sampler: TreeSampler, samples: list, subject: Subject, level: Lev
                                                        default=None))
     server["concurrency"] = subject.concurrency
     services = sampler.series.get("services")
-    return {"server": server,
-            "services": services.summary(window) if services is not None else None,
-            "client": client_summary(sampler.series["client"].summary(window), level.processes),
-            "timeline": _timeline(series)}
+    out: Result = {
+        "server": server, "services": services.summary(window) if services is not None else None,
+        "client": client_summary(sampler.series["client"].summary(window), level.processes),
+        "timeline": _timeline(series)}
+    out["conditions"] = conditions.level(
+        out["server"], out["client"], out["services"],
+        sampler.machine.summary(window)["cpu_mean_pct"], cpus.as_dict(),
+        len(os.sched_getaffinity(0)), level.processes)
+    return out
 
 
 def _stored(samples: list, subject: Subject) -> Result:
