@@ -13,4 +13,10 @@ except ImportError:  # run from a plain checkout: make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from loadtests import webui_tab  # noqa: F401  (the upbench tab of the web UI)
-from loadtests.scenarios import BystanderUser, SlowUploadUser, TusUploadUser, UploadUser  # noqa: F401
+from loadtests.scenarios import (  # noqa: F401
+    BystanderUser,
+    OversizeUser,
+    SlowUploadUser,
+    TusUploadUser,
+    UploadUser,
+)

@@ -29,21 +29,31 @@ import argparse
 import os
 import time
 from collections import Counter
+from dataclasses import replace
 from typing import NamedTuple
 
 import gevent
+import gevent.pool
 from gevent.event import Event
 from gevent.monkey import get_original
 from locust import User, events, task
 from locust.exception import StopUser
+from locust.runners import MasterRunner, WorkerRunner
 from locust.user.users import LOCUST_STATE_STOPPING
 
-from loadtests import failures
+from loadtests import failures, relay
 from loadtests.catalog import BYSTANDERS, SCENARIOS
 from loadtests.failures import Backoff
 from loadtests.http import Connection, Exchange, is_2xx
-from loadtests.payload import Body, Payload
-from loadtests.request import TUS_RETRY_DELAYS, RequestSpec, parse_delays
+from loadtests.payload import Body, FilePayload, Payload
+from loadtests.request import (
+    TUS_RETRY_DELAYS,
+    RequestSpec,
+    parse_content_type,
+    parse_delays,
+    parse_file,
+    parse_filename,
+)
 from loadtests.samples import SampleWriter
 from loadtests.tus import TUS, TusOptions, TusUpload
 from loadtests.units import parse_size
@@ -52,13 +62,15 @@ from loadtests.upload import UploadRequest, evidence, final_state, parse_json
 GRACE_S = 60.0          # at stop: time for uploads in flight and completion polls to end
 SLICE_S = 2.0           # closed loop: OS-thread time per Locust task (bounds a stop's wait)
 MAX_OS_THREADS = 256    # closed-loop users beyond this many run on greenlets
-_writer: SampleWriter | None = None
+_writer: SampleWriter | relay.SampleSender | None = None
+_collector: relay.SampleCollector | None = None  # the master's, when Locust runs distributed
 pending: set = set()    # greenlets that must finish (or be recorded as cut) before exit
 slices: set = set()     # Events of the OS-thread slices still running
 _start_thread = get_original("_thread", "start_new_thread")
 completed = {"count": 0}  # 202 uploads seen final (shown in the web UI tab)
 failed_kinds: Counter = Counter()  # error kinds of failed uploads (the web UI tab's warning)
 _TOKEN = os.urandom(4).hex()  # in file names: unique across load levels and Locust processes
+_DIGITS = str(int.from_bytes(os.urandom(3), "big"))  # {n}'s prefix: the same, in digits
 
 
 @events.init_command_line_parser.add_listener
@@ -86,6 +98,14 @@ def _options(parser):
     add("--retry-delays", env_var="UPBENCH_RETRY_DELAYS",
         default=",".join(f"{d:g}" for d in TUS_RETRY_DELAYS),
         help="Resumable scenario: seconds to wait before each retry (tus-js-client's)")
+    add("--upload-file", env_var="UPBENCH_FILE", default="",
+        help="Real files to upload instead of random bytes, comma-separated paths (in turn; "
+             "the size is theirs)")
+    add("--content-type", env_var="UPBENCH_CONTENT_TYPE", default="",
+        help="Content-Type of the file part (or raw body); '' = application/octet-stream")
+    add("--filename", env_var="UPBENCH_FILENAME", default="",
+        help="File name per upload: {n} (unique number), {uuid}, {name} (the file's own); "
+             "'' = the file's own name, or a unique u...bin")
     add("--request", env_var="UPBENCH_REQUEST", default="{}", include_in_web_ui=False,
         help="The upload request as JSON (loadtests/request.py: field, form, headers, "
              "method, body, expect, TLS); bench.py passes it in the environment")
@@ -93,19 +113,37 @@ def _options(parser):
         help="Target name written into the samples")
     add("--samples-dir", env_var="UPBENCH_SAMPLES_DIR", default="", include_in_web_ui=False,
         help="Folder for raw per-request samples ('' = none)")
+    add("--farewell", action="store_true", default=False, include_in_web_ui=False,
+        help="The plan's last, empty level: its workers exit (bench.py worker)")
     add("--poll-timeout", env_var="UPBENCH_POLL_TIMEOUT", default="60", include_in_web_ui=False,
         help="Seconds to wait for a 202 upload to complete")
+
+
+@events.init.add_listener
+def _relay(environment, **_):
+    """Distributed (--processes N, `bench.py worker`): workers stream their samples to the
+    master, which writes them (loadtests/relay.py)."""
+    global _collector
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):
+        _collector = relay.SampleCollector(runner)
+    elif isinstance(runner, WorkerRunner):
+        relay.answer_pings(runner)
+        relay.hear_master(environment)
 
 
 @events.test_start.add_listener
 def _open_samples(environment, **_):
     global _writer
-    from locust.runners import MasterRunner
-
     folder = environment.parsed_options.samples_dir
-    if isinstance(environment.runner, MasterRunner):
-        return  # with --processes N the master runs no users: its workers write the samples
-    if folder and _writer is None:
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):  # it runs no users: its workers send the samples
+        _collector.start(folder)
+    elif environment.parsed_options.worker:  # (its runner may not be set yet: relay.py)
+        environment.process_exit_code = relay.exit_code_after(environment.parsed_options)
+        if folder:
+            _writer = relay.SampleSender(environment)
+    elif folder and _writer is None:
         _writer = SampleWriter(folder)
 
 
@@ -117,11 +155,17 @@ def _reset_counts(**_):
 
 @events.test_stop.add_listener
 @events.quitting.add_listener
-def _finish(**_):
+def _finish(environment, **_):
+    if isinstance(environment.runner, MasterRunner):
+        _collector.wait_for_workers(environment.stop_timeout + 10)
+        _collector.save()
+        return
     gevent.wait(list(slices), timeout=GRACE_S)  # first: their last reports may start polls
     gevent.joinall(list(pending), timeout=GRACE_S)
     gevent.killall(list(pending), block=True, timeout=5)
-    if _writer is not None:
+    if isinstance(_writer, relay.SampleSender):
+        _writer.done()
+    elif _writer is not None:
         _writer.flush()
 
 
@@ -146,14 +190,26 @@ def _http_error(status: int, spec: RequestSpec | None = None) -> str | None:
     return f"http {status}" if status else "no response"
 
 
-_requests: dict[str, RequestSpec] = {}
+_requests: dict[tuple, RequestSpec] = {}
 
 
-def request_spec(text: str) -> RequestSpec:
-    """The --request JSON, parsed once per process."""
-    if text not in _requests:
-        _requests[text] = RequestSpec.from_json(text)
-    return _requests[text]
+def request_spec(text: str, opts=None) -> RequestSpec:
+    """The --request JSON, parsed once per process; the form's file, type and name fields
+    (`opts`: the web UI's, or plain locust's flags), when given, over it."""
+    shape = (getattr(opts, "upload_file", ""), getattr(opts, "content_type", ""),
+             getattr(opts, "filename", ""))
+    if (text, shape) not in _requests:
+        spec = RequestSpec.from_json(text)
+        files, content_type, template = shape
+        if files:
+            spec = replace(spec, files=tuple(parse_file(f.strip()) for f in files.split(",")
+                                             if f.strip()))
+        if content_type:
+            spec = replace(spec, content_type=parse_content_type(content_type))
+        if template:
+            spec = replace(spec, filename=parse_filename(template))
+        _requests[(text, shape)] = spec
+    return _requests[(text, shape)]
 
 
 def _spawn(fn, *args) -> None:
@@ -177,9 +233,9 @@ class UploadUser(User):
                                          "upload_path": SCENARIOS[self.scenario].upload_path})
         self.opts = opts
         self.user_id = next(UploadUser._ids)
-        self.payload = Payload.shared(parse_size(opts.upload_size))
-        self.request = request_spec(opts.request)
-        self.uploader = UploadRequest(opts.upload_path, self.request)
+        self.request = request_spec(opts.request, opts)
+        self.payload = FilePayload.shared(self.request.files) if self.request.files \
+            else Payload.shared(parse_size(opts.upload_size))
         self.tls = self.request.tls_context() if self.host.startswith("https:") else None
         self.count = 0   # uploads of this user: unique file names
         self.rate = float(opts.user_rate or 0)
@@ -188,20 +244,29 @@ class UploadUser(User):
         self.seq = 0
         self.t0 = time.time()
         self.backoff = Backoff()
-        self.os_thread = not self.rate and UploadUser.threaded_users < MAX_OS_THREADS
+        # S3 parts go up in parallel greenlets: such a user stays on the hub
+        self.os_thread = not self.rate and UploadUser.threaded_users < MAX_OS_THREADS and \
+            self.request.transfer != "s3-multipart"
         UploadUser.threaded_users += self.os_thread
+        self.uploader = UploadRequest(opts.upload_path, self.request, connect=self.connection,
+                                      parallel=_greenlets_map)
 
     def on_stop(self):
         UploadUser.threaded_users -= self.os_thread
         for conn in self.idle:
             conn.close()
+        self.uploader.close()
 
     def wait_time(self) -> float:
         """Locust's wait between two tasks: none after a success, the backoff after a failure."""
         return self.backoff.pause
 
-    def connection(self) -> Connection:
-        return Connection(self.host, os_thread=self.os_thread, tls=self.tls)
+    def connection(self, origin: str | None = None) -> Connection:
+        """To the host; `origin`: another one (storage, for a direct-to-storage upload)."""
+        if origin is None or origin == self.host:
+            return Connection(self.host, os_thread=self.os_thread, tls=self.tls)
+        tls = self.request.tls_context() if origin.startswith("https:") else None
+        return Connection(origin, os_thread=self.os_thread, tls=tls)
 
     @task
     def next_upload(self):
@@ -220,7 +285,7 @@ class UploadUser(User):
             gevent.sleep(intended - time.time())
         if self.inflight >= int(self.opts.max_inflight):
             _record(dict(scenario=self.scenario, target=self.opts.target_name, user=self.user_id,
-                         kind="upload", start=intended, bytes=self.payload.size, status=0,
+                         kind=self.kind, start=intended, bytes=self.payload.size, status=0,
                          error="dropped"))
             return
         self.inflight += 1
@@ -306,11 +371,12 @@ class UploadUser(User):
         error = ex.error or _http_error(ex.status, self.expects)
         found = {**evidence(ex, reply), **extra}
         sample = dict(scenario=self.scenario, target=self.opts.target_name, user=self.user_id,
-                      kind="upload", start=ex.start, issued=issued if start else None,
+                      kind=self.kind, start=ex.start, issued=issued if start else None,
                       sent=ex.sent, ttfb=ex.ttfb, end=ex.end, bytes=body.size, status=ex.status,
                       error=error, upload_id=_text(reply.get("id")),
                       expected_sha256=body.sha256, final_status=_text(reply.get("status")),
-                      connecting=ex.connecting, tls_handshaking=ex.tls_handshaking, **found)
+                      connecting=ex.connecting, tls_handshaking=ex.tls_handshaking,
+                      continue_wait=ex.continue_wait, unsent=ex.unsent, **found)
         if found["server_md5"]:
             sample["expected_md5"] = self.payload.md5(body)
         self.environment.events.request.fire(
@@ -333,6 +399,7 @@ class UploadUser(User):
 
     request_type = "POST"
     poll_always = False
+    kind = "upload"  # the samples' kind (integrity checks only "upload")
 
     @property
     def expects(self) -> RequestSpec:
@@ -343,14 +410,18 @@ class UploadUser(User):
         return bool(reply.get("id") and self.opts.status_path and
                     (ex.status == 202 or self.poll_always) and not ex.error)
 
-    def filename(self) -> str:
+    def filename(self, body: Body | None = None) -> str:
+        """upbench's unique name, or what --file/--filename make of it ({n}: unique too)."""
         self.count += 1
-        return f"u{self.user_id}-{self.count}-{_TOKEN}.bin"
+        default = f"u{self.user_id}-{self.count}-{_TOKEN}.bin"
+        if body is None:
+            return default
+        return self.uploader.file_name(default, body,
+                                       f"{_DIGITS}{self.user_id:03d}{self.count:06d}")
 
     def transfer(self, conn: Connection, body: Body, start) -> tuple[Exchange, dict, dict]:
-        ex, reply = self.uploader.send(conn, body, self.filename(),
-                                       bandwidth=self.bandwidth, start=start)
-        return ex, reply, {}
+        return self.uploader.upload(conn, body, self.filename(body), bandwidth=self.bandwidth,
+                                    start=start)
 
 
 class SlowUploadUser(UploadUser):
@@ -381,6 +452,34 @@ class TusUploadUser(UploadUser):
 
     def transfer(self, conn, body, start):
         return TusUpload(conn, self.tus, body).run(self.filename(), start)
+
+
+class _AnyRefusal:
+    """The oversize scenario's success: the client read a 4xx (the status, not a reset)."""
+
+    @staticmethod
+    def success(status: int) -> bool:
+        return 400 <= status < 500
+
+
+class OversizeUser(UploadUser):
+    """Bodies over the target's limit (--max-upload), sent the way curl and browsers do: in
+    pieces, stopping when an answer arrives. A sample says how long the rejection took, how
+    much of the body went out before it (`unsent`: what stayed here) and whether the client
+    read the status or got a reset (an error)."""
+
+    scenario = "oversize"
+    kind = "oversize"
+    expects = _AnyRefusal()
+
+    def polls(self, ex: Exchange, reply: dict) -> bool:
+        return False
+
+    def transfer(self, conn, body, start):
+        if self.request.transfer != "direct":  # the app refuses the ticket: nothing is sent
+            return self.uploader.upload(conn, body, self.filename(body), start=start)
+        ex, reply = self.uploader.send(conn, body, self.filename(body), start=start, watch=True)
+        return ex, reply, {}
 
 
 class BystanderUser(User):
@@ -453,6 +552,11 @@ def _poll_until_final(conn: Connection, path: str, headers: dict, sample: dict,
     finally:
         conn.close()
         _record(sample)
+
+
+def _greenlets_map(fn, items, n: int) -> list:
+    """`parallel` for S3 parts: n greenlets at a time, results in order."""
+    return list(gevent.pool.Pool(max(1, n)).imap(fn, items))
 
 
 def _text(value) -> str | None:

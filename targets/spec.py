@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PROTOCOLS = ("upload", "tus")  # multipart POST /upload; tus 1.0 under /files/
+PROTOCOLS = ("upload", "tus", "presign")  # multipart POST /upload; tus 1.0 under /files/;
+# "presign" with "upload": its uploads go through a ticket from POST /presign, the bytes
+# straight to storage (loadtests/presign.py), instead of a multipart POST /upload
 
 
 @dataclass(frozen=True)
@@ -21,9 +23,10 @@ class Target:
     server: str = "gunicorn"        # "gunicorn" (WSGI) or "uvicorn" (ASGI)
     worker_class: str = "sync"      # gunicorn worker class
     acknowledges: str = "stored"    # "stored" (201) or "accepted" (202, done later)
-    protocols: tuple[str, ...] = ("upload",)  # "upload" (multipart POST), "tus"
+    protocols: tuple[str, ...] = ("upload",)  # "upload" (multipart POST), "tus", "presign"
     services: tuple[str, ...] = ()  # helper services started first (see upbench.lifecycle.services)
     sidecars: tuple[str, ...] = ()  # extra processes of the target (see upbench.lifecycle.services)
+    survey: bool = True             # one level in the default (claims) run's survey
 
     @property
     def answer(self) -> int:

@@ -51,10 +51,11 @@ def start(cmd: list[str], port: int, log: Path, env: dict | None = None):
     return proc
 
 
-def run(tmp_path: Path, *args: str) -> dict:
+def run(tmp_path: Path, *args: str, **kw) -> dict:
+    """`bench.py run` with a short level; `kw` goes to subprocess.run (e.g. env)."""
     out = tmp_path / "report"
     result = bench("run", *args, "--duration", "2500ms", "--warmup", "0.5s", "--quiet",
-                   "--out", str(out), timeout=240)
+                   "--out", str(out), timeout=240, **kw)
     assert result.returncode == 0, result.stderr[-3000:]
     return {"doc": json.loads((out / "results.json").read_text()), "out": out}
 

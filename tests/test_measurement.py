@@ -154,8 +154,9 @@ def test_resumable_uploads_survive_cut_connections(tmp_path):
 
 
 def test_two_locust_processes_make_one_merged_result(tmp_path):
-    """--processes 2: Locust's own master/worker mode; each worker writes its own samples
-    file, and the level's result merges them."""
+    """--processes 2: Locust's own master/worker mode; each worker streams its samples to the
+    master over Locust's messages, the master writes one file per worker, and the level's
+    result merges them, with the machine's figures (2 processes, their CPU, clock offset)."""
     doc = bench_run(tmp_path, "--targets", "fastapi-stream", "--scenarios", "upload", "--sizes",
                     "16KB", "--users", "4", "--duration", "3s", "--warmup", "0",
                     "--processes", "2")
@@ -166,6 +167,10 @@ def test_two_locust_processes_make_one_merged_result(tmp_path):
     assert all(n > 0 for n in per_file)
     assert r["integrity"]["acknowledged"] == sum(per_file)
     assert r["client"]["processes"] == 2 and r["failures"] == 0
+    [machine] = r["workers"]
+    assert machine["processes"] == 2 and machine["dropped"] == 0 and machine["share"] == 1
+    assert machine["uploads"] == sum(per_file) and machine["cpu_mean_pct"] is not None
+    assert abs(machine["clock_offset_ms"]) < 1000  # one clock: the estimate is near zero
 
 
 def test_resumable_against_a_tus_server_known_only_by_url(tmp_path):

@@ -133,3 +133,18 @@ def test_ui_refuses_a_scenario_the_target_cannot_run():
     assert result.stderr.strip().splitlines() == [
         "bench.py: error: flask-sync cannot run scenario 'resumable' in the web UI (it offers: "
         "upload, mixed, idle, slow, slow-mixed)"]
+
+
+def test_ui_form_sends_a_real_file_under_a_name_template(tmp_path):
+    photo = tmp_path / "cat.jpg"
+    photo.write_bytes(b"\xff\xd8" + bytes(range(256)) * 100)
+    with ui("flask-stream", "--file", str(photo), "--content-type", "image/jpeg",
+            "--filename", "{n}-{name}") as (base, proc):
+        form, _ = form_defaults(base)
+        assert (form["upload_file"], form["content_type"], form["filename"]) == \
+            (str(photo), "image/jpeg", "{n}-{name}")
+        swarm(base, form)
+        stats = requests_counted(base, 4)
+        [row] = [s for s in stats["stats"] if s["name"] != "Aggregated"]
+        assert row["name"] == f"/upload [{photo.stat().st_size}B]" and row["num_failures"] == 0
+        interrupt_and_check_tree(proc, ("locust", "gunicorn"))

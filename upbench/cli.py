@@ -9,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from loadtests import request as req
@@ -17,11 +18,11 @@ from loadtests.units import parse_size
 from targets.common.work import Work
 from upbench import claims, registry, webui
 from upbench.errors import UsageError
-from upbench.lifecycle import processes
+from upbench.lifecycle import load_worker, processes
 from upbench.lifecycle.processes import StartError
 from upbench.lifecycle.server import ServerOptions, serve
 from upbench.plans import claims_plan_from_args, config_from_args
-from upbench.reporting import compare, html, results
+from upbench.reporting import compare, html, job_summary, junit, results
 from upbench.reporting.terminal import print_summary
 from upbench.run import claims_run, sweep
 from upbench.run.start import start_verified
@@ -45,6 +46,7 @@ def build_parser() -> Parser:
     judge.add_argument("--workers", type=int, default=2, help="server worker processes")
     judge.add_argument("--out", default=None, help="output folder (default reports/<run-id>/)")
     judge.add_argument("--quiet", action="store_true", help="no progress lines (CI)")
+    _ci_flags(judge)
     judge.add_argument("--browser", default=None, metavar="PATH",
                        help="the Chromium of the browser (Web Vitals) claims "
                             "(default: chromium on PATH)")
@@ -74,9 +76,14 @@ def build_parser() -> Parser:
     run.add_argument("--retry-delays", type=_arg(req.parse_delays), default=None,
                      help="tus: seconds to wait before each retry (default 0,1,3,5)")
     run.add_argument("--quick", action="store_true", help="a short smoke plan (~90 s)")
+    run.add_argument("--repeat", type=int, default=1,
+                     help="run every level N times, interleaved across targets, so that "
+                          "`compare` can tell a change from noise")
     _endpoint_flags(run)
     run.add_argument("--out", default=None, help="output folder (default reports/<run-id>/)")
     run.add_argument("--quiet", action="store_true", help="no progress lines (CI)")
+    _ci_flags(run)
+    _master_flags(run)
 
     verify = sub.add_parser("verify", help="check targets against the HTTP contract")
     verify.add_argument("targets", nargs="*", help="default: all")
@@ -84,6 +91,8 @@ def build_parser() -> Parser:
     serve = sub.add_parser("serve", help="run one target in the foreground")
     serve.add_argument("target")
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default loopback)")
     serve.add_argument("--data-dir", default=None)
     serve.add_argument("--max-upload", default="1GiB")
     serve.add_argument("--work", default="sha256")
@@ -97,6 +106,8 @@ def build_parser() -> Parser:
     compare.add_argument("new")
     compare.add_argument("--fail-on", default="",
                          help="e.g. p95:10%%,mbps:-5%% (exit 1 when crossed)")
+    compare.add_argument("--junit", default=None, metavar="FILE",
+                         help="write JUnit XML: a testcase per --fail-on limit and per claim")
 
     ui = sub.add_parser("ui", help="start a target and Locust's web UI against it")
     ui.add_argument("target")
@@ -107,9 +118,49 @@ def build_parser() -> Parser:
     ui.add_argument("--scenario", default="upload",
                     help="the form's default scenario (the others stay selectable)")
     ui.add_argument("--users", type=int, default=4, help="the form's default number of users")
+    ui.add_argument("--file", action="append", type=_arg(req.parse_file), metavar="PATH",
+                    help="the form's files to upload instead of random bytes (repeatable)")
+    ui.add_argument("--content-type", default=None, type=_arg(req.parse_content_type),
+                    metavar="TYPE", help="the form's Content-Type of the file part")
+    ui.add_argument("--filename", default=None, type=_arg(req.parse_filename),
+                    metavar="TEMPLATE", help="the form's file name: {n}, {uuid}, {name}")
 
+    _worker_parser(sub)
     sub.add_parser("list", help="targets and scenarios")
     return parser
+
+
+def _worker_parser(sub) -> None:
+    worker = sub.add_parser("worker", help="generate load for a `run --master` elsewhere")
+    worker.add_argument("--master-host", required=True, help="the machine running `run --master`")
+    worker.add_argument("--master-port", type=int, default=5557)
+    worker.add_argument("--processes", type=int, default=1,
+                        help="Locust worker processes on this machine (one core each)")
+
+
+def _master_flags(run: argparse.ArgumentParser) -> None:
+    """Locust's distributed mode, with Locust's own flag names."""
+    dist = run.add_argument_group("load from other machines (`bench.py worker` on each)")
+    dist.add_argument("--master", action="store_true",
+                      help="run the plan here; `bench.py worker`s generate the load")
+    dist.add_argument("--expect-workers", type=int, default=None,
+                      help="Locust worker processes to wait for before each level")
+    dist.add_argument("--master-bind-host", default="127.0.0.1",
+                      help="address the workers reach this machine at (our targets listen "
+                           "there too); default loopback: workers on this machine only")
+    dist.add_argument("--master-bind-port", type=int, default=5557)
+
+
+def _ci_flags(parser: argparse.ArgumentParser) -> None:
+    """What CI systems read from a run (besides the exit code)."""
+    ci = parser.add_argument_group("results for CI")
+    ci.add_argument("--junit", default=None, metavar="FILE",
+                    help="write JUnit XML: a testcase per level, per claim, per target verified")
+    ci.add_argument("--baseline", default=None, metavar="OLD.json",
+                    help="with --junit: a claim's testcase fails when its verdict differs "
+                         "from this results.json's")
+    ci.add_argument("--csv", action="store_true",
+                    help="also write Locust's own CSV files per level (RUN/csv/TARGET/LEVEL_*.csv)")
 
 
 def _endpoint_flags(run: argparse.ArgumentParser) -> None:
@@ -140,6 +191,35 @@ def _endpoint_flags(run: argparse.ArgumentParser) -> None:
                           "JSON id, e.g. /jobs/{id}")
     ext.add_argument("--no-verify", action="store_true",
                      help="skip verify's advisory checks of the endpoint")
+    _shape_flags(run)
+
+
+def _shape_flags(run: argparse.ArgumentParser) -> None:
+    """Real files and names, 100-continue, chunked bodies, direct-to-storage uploads."""
+    shape = run.add_argument_group("the upload's shape (with --url or --presign)")
+    shape.add_argument("--file", action="append", type=_arg(req.parse_file), metavar="PATH",
+                       help="upload this file's bytes instead of random ones (repeatable: "
+                            "in turn); sets the size")
+    shape.add_argument("--content-type", default=None, type=_arg(req.parse_content_type),
+                       metavar="TYPE", help="the file part's (or raw body's) Content-Type")
+    shape.add_argument("--filename", default=None, type=_arg(req.parse_filename),
+                       metavar="TEMPLATE", help="file name per upload: {n} (unique number), "
+                                                "{uuid}, {name} (the --file's own)")
+    shape.add_argument("--expect-continue", action="store_true",
+                       help="send Expect: 100-continue and wait for 100 (up to 1 s) first")
+    shape.add_argument("--chunked", nargs="?", const=req.CHUNK_DEFAULT, default=None,
+                       type=_arg(req.parse_chunk), metavar="SIZE",
+                       help="Transfer-Encoding: chunked, in pieces of SIZE (default 64KiB)")
+    shape.add_argument("--presign", default=None, type=_arg(req.parse_url), metavar="URL",
+                       help="direct to storage: the app's ticket endpoint (README: its JSON)")
+    shape.add_argument("--presign-map", action="append", type=_arg(req.parse_ticket_map),
+                       metavar="KEY=/POINTER", help="where another ticket shape keeps KEY "
+                                                     "(url, method, headers, fields, id, complete)")
+    shape.add_argument("--multipart-part-size", default=None, metavar="SIZE",
+                       help="S3 multipart upload to --url http://HOST/BUCKET/{name} "
+                            "(credentials: AWS_* environment), parts of SIZE (>= 5MiB)")
+    shape.add_argument("--multipart-concurrency", type=int, default=None, metavar="N",
+                       help="S3 parts in flight per upload (default 4)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-CLAIMS_FLAGS = {"--claims", "--quick", "--workers", "--out", "--quiet", "--browser"}
+CLAIMS_FLAGS = {"--claims", "--quick", "--workers", "--out", "--quiet", "--junit", "--baseline",
+                "--csv", "--browser"}
 
 
 def _default_command(argv: list[str]) -> str:
@@ -175,19 +256,42 @@ def _default_command(argv: list[str]) -> str:
 
 def cmd_claims(args, argv) -> int:
     plan = claims_plan_from_args(args)
-    return _finished(claims_run.run_claims(plan, argv), plan.quiet)
+    ci = CiOutputs.from_args(args)
+    return _finished(claims_run.run_claims(plan, argv), plan.quiet, ci)
 
 
 def cmd_run(args, argv) -> int:
     config = config_from_args(args)
-    return _finished(sweep.run_sweep(config, argv), config.quiet)
+    ci = CiOutputs.from_args(args)
+    return _finished(sweep.run_sweep(config, argv), config.quiet, ci)
 
 
-def _finished(out: Path, quiet: bool) -> int:
+@dataclass(frozen=True)
+class CiOutputs:
+    """--junit and --baseline, checked before any load is generated."""
+    junit: Path | None = None
+    baseline: dict | None = None
+
+    @classmethod
+    def from_args(cls, args) -> CiOutputs:
+        if args.baseline and not args.junit:
+            raise UsageError("--baseline is read for --junit's claim testcases: add --junit FILE")
+        try:
+            baseline = results.load(args.baseline) if args.baseline else None
+        except results.ResultsError as exc:
+            raise UsageError(f"--baseline: {exc}")
+        return cls(_junit_path(args.junit), baseline)
+
+
+def _finished(out: Path, quiet: bool, ci: CiOutputs = CiOutputs()) -> int:
+    """The end of a run: the table, the CI files (JUnit, GitHub's job summary), the folder."""
     print_summary(out / "results.json", quiet=quiet)
+    doc = json.loads((out / "results.json").read_text())
+    if ci.junit:
+        junit.write(junit.run_suites(doc, ci.baseline), ci.junit)
+    job_summary.append(job_summary.run_markdown(doc, out))
     print(out)
-    failed = [v["target"] for v in json.loads((out / "results.json").read_text())["verify"]
-              if not v["ok"]]
+    failed = [v["target"] for v in doc["verify"] if not v["ok"]]
     return EXIT_FAILED if failed else EXIT_OK  # the report is written either way
 
 
@@ -215,7 +319,7 @@ def cmd_serve(args, argv) -> int:
     except ValueError as exc:
         raise UsageError(str(exc))
     options = ServerOptions(workers=_positive(args.workers, "--workers"), max_upload=max_upload,
-                            work=args.work, port=args.port,
+                            work=args.work, port=args.port, host=args.host,
                             data_dir=Path(args.data_dir).resolve() if args.data_dir else None)
     with _tempdir() as logs:
         try:
@@ -248,12 +352,18 @@ def cmd_compare(args, argv) -> int:
         old, new = results.load(args.old), results.load(args.new)
     except (ValueError, results.ResultsError) as exc:
         raise UsageError(str(exc))
+    junit_path = _junit_path(args.junit)
     lines, crossed = compare.compare(old, new, thresholds)
     print("\n".join(lines))
     for line in crossed:
         print(f"THRESHOLD CROSSED  {line}")
     if thresholds:
         print(f"{len(crossed)} threshold(s) crossed" if crossed else "no threshold crossed")
+    if junit_path:  # each limit judged alone, by the same rule: which lines fail it
+        crossed_by = {t: compare.compare(old, new, [t])[1] for t in thresholds}
+        junit.write({"gates": junit.gate_cases(thresholds, crossed_by),
+                     "claims": junit.claim_cases(new, old)}, junit_path, "upbench compare")
+    job_summary.append(job_summary.compare_markdown(args.old, args.new, lines, crossed))
     return EXIT_FAILED if crossed else EXIT_OK
 
 
@@ -263,8 +373,16 @@ def cmd_ui(args, argv) -> int:
         size = parse_size(args.size)
     except ValueError as exc:
         raise UsageError(str(exc))
+    shape = {"--upload-file": ",".join(args.file or ()), "--content-type": args.content_type,
+             "--filename": args.filename}
     return webui.serve_ui(target, args.web_port, _positive(args.workers, "--workers"), args.work,
-                     size, args.scenario, _positive(args.users, "--users"))
+                          size, args.scenario, _positive(args.users, "--users"),
+                          shape={flag: value for flag, value in shape.items() if value})
+
+
+def cmd_worker(args, argv) -> int:
+    return load_worker.run(args.master_host, _port(args.master_port, "--master-port"),
+                           _positive(args.processes, "--processes"))
 
 
 def cmd_list(args, argv) -> int:
@@ -281,7 +399,8 @@ def cmd_list(args, argv) -> int:
 
 
 COMMANDS = {"claims": cmd_claims, "run": cmd_run, "verify": cmd_verify, "serve": cmd_serve,
-            "report": cmd_report, "compare": cmd_compare, "ui": cmd_ui, "list": cmd_list}
+            "report": cmd_report, "compare": cmd_compare, "ui": cmd_ui, "list": cmd_list,
+            "worker": cmd_worker}
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -295,6 +414,26 @@ def _arg(parse):
             raise argparse.ArgumentTypeError(str(exc))
     convert.__name__ = parse.__name__
     return convert
+
+
+def _junit_path(text: str | None) -> Path | None:
+    """--junit FILE: its folder must exist or be creatable now, not after the run."""
+    if not text:
+        return None
+    path = Path(text).resolve()
+    if path.is_dir():
+        raise UsageError(f"--junit {text}: is a folder; give a file name, e.g. {text}/junit.xml")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--junit {text}: cannot create its folder ({exc.strerror})")
+    return path
+
+
+def _port(value: int, flag: str) -> int:
+    if not 0 < value < 65536:
+        raise UsageError(f"{flag} {value}: not a port")
+    return value
 
 
 def _select(spec: str):

@@ -66,6 +66,12 @@ class RunConfig:
     url_limit: int | None = None       # the endpoint's upload limit, when --max-upload says
     verify: bool = True                # --no-verify: measure without the advisory checks
     retry_delays: tuple[float, ...] = TUS_RETRY_DELAYS  # tus: waits before each retry
+    locust_csv: bool = False           # --csv: Locust's own CSV files per level, in the run folder
+    repeat: int = 1                    # --repeat N: every level N times, interleaved across targets
+    # --master: `bench.py worker`s generate the load; our targets listen on the bind host too
+    expect_workers: int = 0            # 0: Locust runs here (--processes)
+    master_bind_host: str = "127.0.0.1"
+    master_bind_port: int = 5557
 
     def as_dict(self) -> dict:
         """For results.json: the URL's query secrets and the request's secrets masked."""
@@ -94,6 +100,7 @@ class ClaimsPlan:
     workers: int = WORKERS        # server worker processes
     out: Path | None = None
     quiet: bool = False
+    locust_csv: bool = False      # --csv: Locust's own CSV files per level
     browser: str | None = None    # --browser PATH: the Chromium of the browser claims
 
     @classmethod
@@ -104,11 +111,11 @@ class ClaimsPlan:
 
     def as_dict(self) -> dict:
         """results.json's `claims_run`: how the claims were judged (`config` holds the rest)."""
-        return {k: v for k, v in asdict(self).items() if k not in ("workers", "out", "quiet")}
+        return {k: v for k, v in asdict(self).items() if k not in ("workers", "out", "quiet", "locust_csv")}
 
     def config_record(self, targets: tuple[str, ...]) -> dict:
         """results.json's `config` of a claims run. It keeps the sweep's shape, so that its
         readers (the judge reads `workers`, the report `work`) read both kinds of run alike."""
         return RunConfig(targets=targets, stages=(), duration=self.duration,
                          warmup=self.warmup, workers=self.workers, out=self.out,
-                         quiet=self.quiet).as_dict()
+                         quiet=self.quiet, locust_csv=self.locust_csv).as_dict()

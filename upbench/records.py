@@ -85,6 +85,22 @@ class ServerSummary(ProcessSummary, total=False):
 class ClientSummary(ProcessSummary, total=False):
     processes: int                         # Locust processes
     saturated: bool                        # the generator, not the server, set the pace
+    remote: bool                           # `run --master`: the workers' figures, summed
+
+
+class WorkerFigures(TypedDict, total=False):
+    """One worker machine of a distributed level (upbench/measure/generators.py)."""
+    host: str
+    address: str | None        # the address it reached the master from
+    processes: int
+    uploads: int
+    acknowledged: int
+    share: float | None        # of the level's uploads
+    cpu_mean_pct: float | None  # per process
+    saturated: bool
+    clock_offset_ms: float | None  # its clock minus the master's
+    rtt_ms: float | None       # shortest ping round trip: the offset's uncertainty is half
+    dropped: int               # processes that dropped out mid-level
 
 
 class Timeline(TypedDict, total=False):
@@ -183,12 +199,20 @@ class Result(TypedDict, total=False):
     timeline: Timeline
     crash: Crash                           # the crash scenario only
     failure_warning: FailureWarning | None
-    level_error: str | None                # the level itself failed (e.g. storage backend)
+    level_error: str | None                # the level itself failed (a storage backend, a
+    #                                        load worker that dropped out)
     integrity: Integrity
     notes: list[str]
+    workers: list[WorkerFigures]           # Locust ran distributed: per worker machine
     experiment: str                        # a claims run: the experiment of this level
-    repetition: int                        # 1, 2, ... within that experiment
+    repetition: int                        # 1, 2, ... within that experiment, or `run --repeat`
     arm: str                               # the arm's role in the experiment
+    # only when measured: the wait for 100 Continue, a direct-to-storage upload's steps
+    continue_ms: Distribution
+    ticket_ms: Distribution
+    transfer_ms: Distribution
+    complete_ms: Distribution
+    rejection: dict                        # oversize: status_seen, reset, time_to_rejection_ms…
     browser: BrowserFigures                # a browser arm (upbench/claims/webvitals.py)
     conditions: Conditions                 # CPU of each side against its CPUs; saturated
     extended: Extended                     # a claims-run level run again longer

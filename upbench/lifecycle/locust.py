@@ -9,18 +9,36 @@ from __future__ import annotations
 
 import math
 import os
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from loadtests.catalog import SCENARIOS
 from loadtests.request import TUS_RETRY_DELAYS, RequestSpec
+from loadtests.samples import WORKERS_FILE
 from upbench.config import BANDWIDTH, CHUNK_SIZE, DROP_RATE, LoadLevel
 from upbench.lifecycle import processes
+from upbench.lifecycle.ports import free_port
 from upbench.paths import LOCUSTFILE
 
 OPEN_LOOP_MARGIN_S = 2  # Locust's clock starts before the users': let them finish their timetable
 STOP_GRACE_S = 60.0     # in-flight uploads may finish after the time limit (--stop-timeout)
+WORKER_WAIT_S = 120.0   # --master: how long a level waits for its workers to connect
+
+
+@dataclass(frozen=True)
+class MasterSpec:
+    """`run --master`: Locust's master on this machine, `bench.py worker`s elsewhere."""
+    expect_workers: int
+    bind_host: str = "127.0.0.1"
+    bind_port: int = 5557
+    wait_s: float = WORKER_WAIT_S
+
+    def flags(self) -> list[str]:
+        return ["--master", "--expect-workers", str(self.expect_workers),
+                "--expect-workers-max-wait", f"{self.wait_s:g}",
+                "--master-bind-host", self.bind_host, "--master-bind-port", str(self.bind_port)]
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,8 @@ class LoadSpec:
     cpus: frozenset[int] | None = None   # pin the generator (upbench.lifecycle.pinning)
     request: RequestSpec = RequestSpec()
     retry_delays: tuple[float, ...] = TUS_RETRY_DELAYS
+    csv_prefix: Path | None = None       # --csv: Locust writes PREFIX_stats.csv etc.
+    master: MasterSpec | None = None     # --master: remote workers generate the load
 
 
 def locust_command(spec: LoadSpec) -> list[str]:
@@ -68,8 +88,14 @@ def locust_command(spec: LoadSpec) -> list[str]:
         cmd += ["--upload-path", spec.upload_path]
     if scenario.bystanders:  # they label their samples with it (the web UI: the form's choice)
         cmd += ["--scenario", scenario.name]
-    if spec.processes > 1:  # Locust's master/worker mode; its master port stays on loopback
-        cmd += ["--processes", str(spec.processes), "--master-bind-host", "127.0.0.1"]
+    if spec.csv_prefix is not None:
+        cmd += ["--csv", str(spec.csv_prefix)]
+    if spec.master is not None:  # `bench.py worker`s elsewhere generate the load
+        cmd += spec.master.flags()
+    elif spec.processes > 1:  # Locust's master/worker mode; its port on loopback, free
+        port = free_port()
+        cmd += ["--processes", str(spec.processes), "--master-bind-host", "127.0.0.1",
+                "--master-bind-port", str(port), "--master-port", str(port)]
     return cmd + list(scenario.classes)
 
 
@@ -87,8 +113,10 @@ class LocustProcess:
     def __init__(self, spec: LoadSpec):
         # A re-used --out folder must not mix an earlier run's samples or log into this level.
         spec.samples_dir.mkdir(parents=True, exist_ok=True)
-        for old in spec.samples_dir.glob("samples-*.csv"):
-            old.unlink()
+        for old in [*spec.samples_dir.glob("samples-*.csv"), spec.samples_dir / WORKERS_FILE]:
+            old.unlink(missing_ok=True)
+        if spec.csv_prefix is not None:
+            spec.csv_prefix.parent.mkdir(parents=True, exist_ok=True)
         self.spec = spec
         self.log = spec.samples_dir / "locust.log"
         self.log.unlink(missing_ok=True)
@@ -105,3 +133,19 @@ class LocustProcess:
             return self.proc.wait(timeout=timeout)
         finally:
             processes.stop(self.proc)
+
+
+def farewell(master: MasterSpec, log: Path, wait_s: float = 30.0) -> int:
+    """The plan is over: one last, empty master tells each `bench.py worker` to exit."""
+    cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--users", "0",
+           "--spawn-rate", "1", "--run-time", "1s", "--only-summary", "--loglevel", "WARNING",
+           "--farewell", *MasterSpec(master.expect_workers, master.bind_host, master.bind_port,
+                                     wait_s).flags()]
+    log.parent.mkdir(parents=True, exist_ok=True)
+    proc = processes.start(cmd, log=log)
+    try:
+        return proc.wait(timeout=wait_s + 30)
+    except subprocess.TimeoutExpired:
+        return -1
+    finally:
+        processes.stop(proc)

@@ -36,6 +36,7 @@ class ServerOptions:
     port: int | None = None           # None: a free port
     data_dir: Path | None = None      # None: a fresh temporary folder, removed afterwards
     cpus: frozenset[int] | None = None  # pin the target's processes (see upbench.lifecycle.pinning)
+    host: str = "127.0.0.1"           # the address it listens on (remote load workers: theirs)
 
 
 @dataclass
@@ -74,12 +75,12 @@ class RunningTarget:
 def server_command(target: Target, options: ServerOptions, port: int) -> list[str]:
     workers = str(options.workers)
     if target.server == "gunicorn":
-        return [sys.executable, "-m", "gunicorn", target.app, "--bind", f"127.0.0.1:{port}",
+        return [sys.executable, "-m", "gunicorn", target.app, "--bind", f"{options.host}:{port}",
                 "--workers", workers, "--worker-class", options.worker_class or target.worker_class,
                 "--timeout", "300", "--graceful-timeout", "5", "--log-level", "warning",
                 "--worker-tmp-dir", tempfile.gettempdir()]
     if target.server == "uvicorn":
-        return [sys.executable, "-m", "uvicorn", target.app, "--host", "127.0.0.1",
+        return [sys.executable, "-m", "uvicorn", target.app, "--host", options.host,
                 "--port", str(port), "--workers", workers, "--log-level", "warning",
                 "--no-access-log", "--timeout-graceful-shutdown", "5"]
     raise ValueError(f"target {target.name}: unknown server {target.server!r}")
@@ -102,7 +103,7 @@ def serve(target: Target, options: ServerOptions, log_dir: Path) -> Iterator[Run
         env = {**os.environ, "PYTHONPATH": _pythonpath(), "PYTHONUNBUFFERED": "1",
                "UPBENCH_DATA_DIR": str(data_dir), "UPBENCH_MAX_UPLOAD": str(options.max_upload),
                "UPBENCH_WORK": options.work}
-        running = RunningTarget(target, f"http://127.0.0.1:{port}", data_dir, log, env,
+        running = RunningTarget(target, f"http://{options.host}:{port}", data_dir, log, env,
                                 server_command(target, options, port), options.cpus)
 
         def start_app() -> None:

@@ -30,7 +30,8 @@ def render(doc: dict, path: Path) -> None:
         external=[v for v in doc["verify"] if v.get("external")],
         phases=any(r.get("tls_handshaking_ms") for r in doc["results"]),
         resumes=[r for r in _rows(doc) if r.get("resume")],
-        meaning=meaning.synthesis(doc), host=host(doc), vitals=vitals.patterns(doc))
+        meaning=meaning.synthesis(doc), host=host(doc),
+        distributed=[r for r in _rows(doc) if r.get("workers")], vitals=vitals.patterns(doc))
     path.write_text(html)
 
 

@@ -47,7 +47,7 @@ def run_claims(plan: ClaimsPlan, argv: list[str], targets: dict[str, Target] | N
     """`targets` and `claim_list` replace the registry's (the tests' known-truth servers).
     Returns the run's folder (results.json, index.html, samples)."""
     claim_list = claim_list if claim_list is not None else select(",".join(plan.claims))
-    targets = targets or registry.discover()
+    targets = targets or {n: t for n, t in registry.discover().items() if t.survey}
     survey = plan.survey and not plan.claims
     phases = _phases(claim_list, survey)
     estimate = sum(len(e.arms) for exps in phases.values() for e in exps) * plan.min_repetitions

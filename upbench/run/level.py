@@ -20,14 +20,14 @@ from loadtests.units import format_size
 from upbench import conditions
 from upbench.claims.model import Arm
 from upbench.config import BANDWIDTH, CHUNK_SIZE, DROP_RATE, ClaimsPlan, LoadLevel, RunConfig
-from upbench.lifecycle.locust import LoadSpec, LocustProcess
+from upbench.lifecycle.locust import LoadSpec, LocustProcess, MasterSpec
 from upbench.lifecycle.pinning import CpuPlan
 from upbench.lifecycle.processes import log_tail
 from upbench.lifecycle.server import RunningTarget
-from upbench.measure import aggregate, integrity
+from upbench.measure import aggregate, generators, integrity
 from upbench.measure.sampler import Series, TreeSampler
 from upbench.measure.storage import StorageError
-from upbench.records import ClientSummary, Crash, Result, ServerSummary, Timeline
+from upbench.records import ClientSummary, Crash, Result, ServerSummary, Timeline, WorkerFigures
 from upbench.reporting.labels import level_label
 from upbench.run.context import RunContext
 from upbench.run.subject import Subject
@@ -53,6 +53,8 @@ class Level:
     drop_rate: float = DROP_RATE
     retry_delays: tuple[float, ...] = TUS_RETRY_DELAYS
     label: str = ""               # its samples folder; "" = scenario-size-load
+    csv: bool = False             # --csv: Locust's own CSV files too
+    master: MasterSpec | None = None  # --master: `bench.py worker`s generate the load
 
     @classmethod
     def of_stage(cls, config: RunConfig, scenario: Scenario, size: int,
@@ -60,7 +62,9 @@ class Level:
         """A level of the sweep: the run's settings for every level."""
         return cls(scenario, size, load, config.duration, config.warmup, config.work,
                    config.processes, config.bandwidth, config.chunk_size, config.drop_rate,
-                   config.retry_delays)
+                   config.retry_delays, csv=config.locust_csv,
+                   master=MasterSpec(config.expect_workers, config.master_bind_host,
+                                     config.master_bind_port) if config.expect_workers else None)
 
     @classmethod
     def of_arm(cls, arm: Arm, plan: ClaimsPlan, work: str, label: str,
@@ -71,7 +75,7 @@ class Level:
         return cls(SCENARIOS[arm.scenario], arm.size, LoadLevel("closed", users=arm.users),
                    duration or arm.duration or plan.duration, plan.warmup, work,
                    bandwidth=arm.bandwidth, chunk_size=arm.chunk_size, drop_rate=arm.drop_rate,
-                   retry_delays=arm.retry_delays, label=label)
+                   retry_delays=arm.retry_delays, label=label, csv=plan.locust_csv)
 
     @property
     def name(self) -> str:
@@ -96,13 +100,13 @@ def run_level(ctx: RunContext, subject: Subject, level: Level) -> Result:
     if not samples:
         reason = (log_tail(locust.log, 1) or "no output").strip()
         result["errors"] = {f"load generator failed (exit {code}): {reason}": 1}
-    result.update(_processes(sampler, samples, subject, level, ctx.cpus))
+    result.update(_processes(sampler, samples, subject, level, ctx.cpus, spec))
     if crash is not None:
         result["crash"] = crash
     result["failure_warning"] = failures.warning(
         result["requests"], result["failures"], result["errors"], subject.path_for(level.scenario),
         expected="expected while the target was killed and restarted" if crash else None)
-    result.update(_stored(samples, subject))
+    result.update(_stored(samples, subject, generators.dropped_text(result.get("workers", []))))
     if subject.notes:
         result["notes"] = list(subject.notes)
     if subject.storage is not None:
@@ -118,7 +122,9 @@ def _load_spec(ctx: RunContext, subject: Subject, level: Level) -> LoadSpec:
                     status_path=subject.status_path or "", bandwidth=level.bandwidth,
                     chunk_size=level.chunk_size, drop_rate=level.drop_rate,
                     processes=level.processes, cpus=ctx.cpus.client, request=subject.request,
-                    retry_delays=level.retry_delays)
+                    retry_delays=level.retry_delays, master=level.master,
+                    csv_prefix=ctx.out / "csv" / subject.name / level.name if level.csv
+                    else None)
 
 
 def _sampled(subject: Subject, locust: LocustProcess) -> dict:
@@ -134,9 +140,10 @@ def _sampled(subject: Subject, locust: LocustProcess) -> dict:
 
 
 def _processes(sampler: TreeSampler, samples: list, subject: Subject, level: Level,
-               cpus: CpuPlan) -> Result:
-    """server, services, client, timeline: what the processes cost over the busy window; and
-    the conditions: each side's CPU against the CPUs it had (upbench/conditions.py)."""
+               cpus: CpuPlan, spec: LoadSpec) -> Result:
+    """server, services, client, timeline: what the processes cost over the busy window; the
+    conditions: each side's CPU against the CPUs it had (upbench/conditions.py); and where
+    Locust ran distributed, its workers (per machine: share, CPU, clock, dropped)."""
     window = aggregate.busy_window(samples, level.warmup)
     # anyone's endpoint (--url): its processes are not ours to sample — the block stays, empty
     series = sampler.series.get("server", Series())
@@ -145,10 +152,15 @@ def _processes(sampler: TreeSampler, samples: list, subject: Subject, level: Lev
                                                        default=None))
     server["concurrency"] = subject.concurrency
     services = sampler.series.get("services")
+    workers = generators.summarize(spec.samples_dir)
     out: Result = {
-        "server": server, "services": services.summary(window) if services is not None else None,
-        "client": client_summary(sampler.series["client"].summary(window), level.processes),
+        "server": server,
+        "services": services.summary(window) if services is not None else None,
+        "client": client_summary(sampler.series["client"].summary(window), level.processes,
+                                 workers if level.master else None),
         "timeline": _timeline(series)}
+    if workers:
+        out["workers"] = workers
     out["conditions"] = conditions.level(
         out["server"], out["client"], out["services"],
         sampler.machine.summary(window)["cpu_mean_pct"], cpus.as_dict(),
@@ -156,14 +168,16 @@ def _processes(sampler: TreeSampler, samples: list, subject: Subject, level: Lev
     return out
 
 
-def _stored(samples: list, subject: Subject) -> Result:
-    """level_error and integrity: what the acknowledged uploads left in storage."""
+def _stored(samples: list, subject: Subject, dropped: str | None = None) -> Result:
+    """level_error and integrity: what the acknowledged uploads left in storage. `dropped`:
+    a load worker that dropped out mid-level (the level ran short of its load)."""
     try:
-        return {"level_error": None,
+        return {"level_error": dropped,
                 "integrity": integrity.check(samples, subject.storage,
                                              etag_md5=subject.digest == "etag-md5")}
     except StorageError as exc:  # the backend failed, not the uploads: never "lost"
-        return {"level_error": f"storage backend error: {exc}",
+        return {"level_error": "; ".join(filter(None, (dropped,
+                                                       f"storage backend error: {exc}"))),
                 "integrity": integrity.unchecked(samples)}
 
 
@@ -181,10 +195,17 @@ def _crash_midway(running: RunningTarget, duration: float) -> Crash:
             "downtime_s": round(ready_at - killed_at, 3)}
 
 
-def client_summary(summary: dict, processes: int) -> ClientSummary:
+def client_summary(summary: dict, processes: int,
+                   remote: list[WorkerFigures] | None = None) -> ClientSummary:
     """The load generator's own cost. A Locust process runs its Python on one core at a time
     (the GIL; closed-loop users send and receive outside it), so near 100 % per process means
-    the generator, not the server, set the pace."""
+    the generator, not the server, set the pace. With remote workers (`--master`) the figures
+    are theirs, as they reported them: mean CPU per process, saturated if any one was."""
+    if remote is not None:
+        cpus = [w["cpu_mean_pct"] for w in remote if w["cpu_mean_pct"] is not None]
+        return {"cpu_mean_pct": round(sum(cpus) / len(cpus), 1) if cpus else None,
+                "processes": sum(w["processes"] for w in remote), "remote": True,
+                "saturated": any(w["saturated"] for w in remote)}
     cpu = summary.get("cpu_mean_pct") or 0.0
     return {**summary, "processes": processes,
             "saturated": cpu >= SATURATED_PCT * processes}

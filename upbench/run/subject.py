@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from loadtests.catalog import Scenario
 from loadtests.http import Connection
+from loadtests.presign import TICKET_PATH
 from loadtests.request import RequestSpec
 from targets.spec import PROTOCOLS
 from upbench.lifecycle.server import RunningTarget, ServerOptions
@@ -48,9 +49,12 @@ class Subject:
         target, options = running.target, options or ServerOptions()
         sync = target.server == "gunicorn" and (options.worker_class or target.worker_class) \
             == "sync"
+        presign = "presign" in target.protocols  # its uploads go through a ticket
         return cls(target.name, running.url, target.protocols, running=running,
                    concurrency=options.workers if sync else None,
-                   tus_path=TUS_PATH if "tus" in target.protocols else None)
+                   tus_path=TUS_PATH if "tus" in target.protocols else None,
+                   upload_path=TICKET_PATH if presign else None,
+                   request=RequestSpec(transfer="presign") if presign else RequestSpec())
 
     @classmethod
     def external(cls, url: str, name: str | None = None, request: RequestSpec | None = None,

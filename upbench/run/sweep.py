@@ -17,8 +17,10 @@ from pathlib import Path
 from loadtests.catalog import SCENARIOS
 from loadtests.request import mask_argv
 from loadtests.units import format_size
+from targets.spec import Target
 from upbench import claims, registry
 from upbench.config import RunConfig
+from upbench.lifecycle.locust import MasterSpec, farewell
 from upbench.lifecycle.server import ServerOptions
 from upbench.progress import Progress
 from upbench.reporting.labels import level_label
@@ -38,26 +40,60 @@ def run_sweep(config: RunConfig, argv: list[str]) -> Path:
         [external_subject(config)]
     plans = {s.name: plan_levels(config, s) for s in subjects}
     ctx = RunContext.open(mask_argv(argv), config.as_dict(), config.out, config.pin,
-                          config.processes, Progress(sum(map(len, plans.values())),
+                          config.processes, Progress(sum(map(len, plans.values())) * config.repeat,
                                                      config.duration + LEVEL_OVERHEAD_S,
                                                      config.quiet))
-    if config.url:
-        _sweep_external(ctx, config, subjects[0], plans[subjects[0].name])
-    for target in targets:
-        options = ServerOptions(workers=config.workers, worker_class=config.worker_class,
-                                max_upload=config.max_upload, work=config.work,
-                                cpus=ctx.cpus.target)
-        with ExitStack() as stack:
-            subject, check = start_verified(stack, target, options, ctx.out / "logs",
-                                            ctx.progress)
-            ctx.verified(check)
-            if subject is None:
-                ctx.progress.skip(len(plans[target.name]))
-            else:
-                run_levels(ctx, subject, plans[target.name])
-        ctx.save()
+    try:
+        if config.url:
+            _sweep_external(ctx, config, subjects[0], plans[subjects[0].name])
+        elif config.repeat > 1:
+            _sweep_interleaved(ctx, config, targets, plans)
+        else:
+            for target in targets:
+                with ExitStack() as stack:
+                    subject = _start(ctx, stack, config, target, len(plans[target.name]))
+                    if subject is not None:
+                        run_levels(ctx, subject, plans[target.name])
+                ctx.save()
+    finally:
+        if config.expect_workers:  # the `bench.py worker`s wait for another level: none comes
+            farewell(MasterSpec(config.expect_workers, config.master_bind_host,
+                                config.master_bind_port), ctx.out / "logs" / "farewell.log")
     ctx.finish(claims.CLAIMS.values())
     return ctx.out
+
+
+def _start(ctx: RunContext, stack: ExitStack, config: RunConfig, target: Target,
+           levels: int) -> Subject | None:
+    """Start and verify a target (stopped with `stack`); None when it is skipped. With remote
+    load workers (--master) it listens where they reach this machine."""
+    options = ServerOptions(workers=config.workers, worker_class=config.worker_class,
+                            max_upload=config.max_upload, work=config.work,
+                            cpus=ctx.cpus.target,
+                            host=config.master_bind_host if config.expect_workers
+                            else "127.0.0.1")
+    subject, check = start_verified(stack, target, options, ctx.out / "logs", ctx.progress)
+    ctx.verified(check)
+    if subject is None:
+        ctx.progress.skip(levels)
+    return subject
+
+
+def _sweep_interleaved(ctx: RunContext, config: RunConfig, targets: list[Target],
+                       plans: dict[str, list[Level]]) -> None:
+    """`--repeat N`: every target started at once, then each level run N times, its targets
+    in turn — A B, then B A, ... as the claims run does — so a shared machine's drift hits
+    them alike and `compare` gets one measurement of each level's noise per repetition."""
+    with ExitStack() as stack:
+        subjects = [s for t in targets if (s := _start(ctx, stack, config, t,
+                                                       len(plans[t.name]) * config.repeat))]
+        rows = [[(s, level) for s in subjects if level in plans[s.name]]
+                for level in dict.fromkeys(lv for s in subjects for lv in plans[s.name])]
+        for rep in range(1, config.repeat + 1):
+            for row in rows:
+                for subject, level in row if rep % 2 else row[::-1]:
+                    run_levels(ctx, subject, [level], rep)
+            ctx.save()
 
 
 def _placeholder(name: str, protocols: tuple[str, ...]) -> Subject:
@@ -82,14 +118,15 @@ def _sweep_external(ctx: RunContext, config: RunConfig, subject: Subject,
         if item.get("advisory") and not item["ok"]:
             ctx.progress.warn(f"{subject.name}: {item['name']}: {item['detail']}")
     if check["ok"]:
-        run_levels(ctx, subject, levels)
+        for rep in range(1, config.repeat + 1):
+            run_levels(ctx, subject, levels, rep if config.repeat > 1 else None)
     else:
         failed = [c for c in check["checks"] if not c["ok"] and not c.get("advisory")]
         ctx.progress.warn(f"{subject.name}: verify failed ({failed[0]['name']} "
                           f"{failed[0]['detail'][:160]}"
                           + (f"; {len(failed) - 1} more" if len(failed) > 1 else "")
                           + "); skipped")
-        ctx.progress.skip(len(levels))
+        ctx.progress.skip(len(levels) * config.repeat)
 
 
 def plan_levels(config: RunConfig, subject: Subject) -> list[Level]:
@@ -100,7 +137,10 @@ def plan_levels(config: RunConfig, subject: Subject) -> list[Level]:
             for size in stage.sizes for load in stage.levels]
 
 
-def run_levels(ctx: RunContext, subject: Subject, levels: list[Level]) -> None:
+def run_levels(ctx: RunContext, subject: Subject, levels: list[Level],
+               repetition: int | None = None) -> None:
+    """Each level against `subject`; `repetition` (of `run --repeat N`) keeps their samples
+    apart and is recorded in each result."""
     for level in levels:
         why = subject.missing(level.scenario)
         if why:
@@ -108,5 +148,11 @@ def run_levels(ctx: RunContext, subject: Subject, levels: list[Level]) -> None:
             ctx.progress.skip(1)
             continue
         ctx.progress.step(f"{subject.name} · {level.scenario.name} · {format_size(level.size)}"
-                          f" · {level_label(level.load.as_dict())}")
-        ctx.record(run_level(ctx, subject, level))
+                          f" · {level_label(level.load.as_dict())}"
+                          + (f" · repetition {repetition}" if repetition else ""))
+        if repetition:
+            level = dataclasses.replace(level, label=f"{level.name}-rep{repetition}")
+        result = run_level(ctx, subject, level)
+        if repetition:
+            result["repetition"] = repetition
+        ctx.record(result)
