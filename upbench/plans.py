@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -292,8 +293,17 @@ def claims_plan_from_args(args) -> ClaimsPlan:
         raise UsageError("--workers must be at least 1")
     ids = tuple(c.id for c in chosen) if args.claims.strip() else ()  # (): all claims
     settings = dict(workers=args.workers, out=_out_dir(args.out), quiet=args.quiet,
-                    locust_csv=args.csv)
+                    locust_csv=args.csv,
+                    browser=_browser(args.browser) if args.browser else None)
     return ClaimsPlan.quick(ids, **settings) if args.quick else ClaimsPlan(ids, **settings)
+
+
+def _browser(text: str) -> str:
+    """--browser PATH: a Chromium that exists (found on PATH or as a path), else exit 2."""
+    found = shutil.which(text)
+    if found is None:
+        raise UsageError(f"--browser {text}: not an executable (a Chromium, e.g. /usr/bin/chromium)")
+    return found
 
 
 def _out_dir(text: str | None) -> Path | None:
