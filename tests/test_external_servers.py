@@ -28,6 +28,8 @@ from upbench.lifecycle import processes
 from upbench.lifecycle.ports import free_port
 from upbench.lifecycle.processes import wait_for
 
+pytestmark = pytest.mark.slow  # three third-party servers, each measured by a run
+
 pytest.importorskip("uploadserver", reason="pip install -e '.[test]'")
 pytest.importorskip("wsgidav", reason="pip install -e '.[test]'")
 pytest.importorskip("tuspyserver", reason="pip install -e '.[test]'")

@@ -14,6 +14,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import interrupt_and_check_tree, wait_until
 from upbench.lifecycle.ports import free_port
 
@@ -80,6 +82,7 @@ def requests_counted(base: str, at_least: int):
     return wait_until(counted, timeout=30, what=f"{at_least} requests counted by the UI")
 
 
+@pytest.mark.slow  # a swarm through Locust's web UI
 def test_ui_defaults_run_the_upload_scenario_without_failures():
     with ui("flask-thread", "--size", "64KB") as (base, proc):
         form, args = form_defaults(base)
@@ -113,6 +116,7 @@ def test_ui_defaults_run_the_upload_scenario_without_failures():
         interrupt_and_check_tree(proc, ("locust", "gunicorn"))
 
 
+@pytest.mark.slow  # Locust's web UI started
 def test_ui_offers_tus_only_for_a_tus_target():
     with ui("resumable", "--size", "2MB") as (base, proc):
         form, args = form_defaults(base)

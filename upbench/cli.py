@@ -48,6 +48,9 @@ def build_parser() -> Parser:
     judge.add_argument("--out", default=None, help="output folder (default reports/<run-id>/)")
     judge.add_argument("--quiet", action="store_true", help="no progress lines (CI)")
     _ci_flags(judge)
+    judge.add_argument("--browser", default=None, metavar="PATH",
+                       help="the Chromium of the browser (Web Vitals) claims "
+                            "(default: chromium on PATH)")
 
     run = sub.add_parser("run", help="benchmark targets over scenarios, sizes and loads")
     run.add_argument("--targets", default="", help="a,b or -c (all but c); default: all")
@@ -267,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 CLAIMS_FLAGS = {"--claims", "--quick", "--workers", "--out", "--quiet", "--junit", "--baseline",
-                "--csv"}
+                "--csv", "--browser"}
 
 
 def _default_command(argv: list[str]) -> str:

@@ -101,6 +101,7 @@ class ClaimsPlan:
     out: Path | None = None
     quiet: bool = False
     locust_csv: bool = False      # --csv: Locust's own CSV files per level
+    browser: str | None = None    # --browser PATH: the Chromium of the browser claims
 
     @classmethod
     def quick(cls, claims: tuple[str, ...] = (), **settings) -> ClaimsPlan:

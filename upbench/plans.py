@@ -19,6 +19,7 @@ import argparse
 import dataclasses
 import os
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -294,7 +295,8 @@ def claims_plan_from_args(args) -> ClaimsPlan:
         raise UsageError("--workers must be at least 1")
     ids = tuple(c.id for c in chosen) if args.claims.strip() else ()  # (): all claims
     settings = dict(workers=args.workers, out=_out_dir(args.out), quiet=args.quiet,
-                    locust_csv=args.csv)
+                    locust_csv=args.csv,
+                    browser=_browser(args.browser) if args.browser else None)
     return ClaimsPlan.quick(ids, **settings) if args.quick else ClaimsPlan(ids, **settings)
 
 
@@ -369,6 +371,14 @@ def capacity_from_args(args) -> tuple[CapacityPlan, RunConfig]:
                        url=url, name=args.name, out=_out_dir(args.out), quiet=args.quiet, request=request,
                        status_url=status_url, verify=not args.no_verify)
     return CapacityPlan(size, tuple(args.slo), search), config
+
+
+def _browser(text: str) -> str:
+    """--browser PATH: a Chromium that exists (found on PATH or as a path), else exit 2."""
+    found = shutil.which(text)
+    if found is None:
+        raise UsageError(f"--browser {text}: not an executable (a Chromium, e.g. /usr/bin/chromium)")
+    return found
 
 
 def _out_dir(text: str | None) -> Path | None:

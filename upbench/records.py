@@ -137,6 +137,38 @@ class Integrity(TypedDict, total=False):
     note: str | None
 
 
+class VitalFigures(TypedDict):
+    """A browser figure over a level's uploads that started under load, ms."""
+    p50: float
+    max: float
+    n: int
+
+
+class BrowserUpload(TypedDict, total=False):
+    """One upload by Chromium from GET /page (upbench.measure.browser)."""
+    kind: Literal["fetch", "form"]
+    ok: bool
+    inp_ms: float | None                   # fetch: INP of the click
+    shown_ms: float                        # fetch: click -> the result on the page
+    lcp_ms: float                          # form: LCP of the landing page, from the click
+    network: dict[str, float] | None       # DevTools' phases (Queueing ... Content Download)
+    error: str
+    wall_s: float
+    under_load: bool                       # started while the level's load ran
+
+
+class BrowserFigures(TypedDict):
+    """A browser arm's level: what Chromium measured beside the load (run/browser_levels.py)."""
+    chromium: str                          # its version
+    interactions: list[BrowserUpload]
+    failed: int
+    after_load: int                        # succeeded, but started after the load: not counted
+    inp_ms: VitalFigures | None
+    shown_ms: VitalFigures | None
+    lcp_ms: VitalFigures | None
+    network: dict[str, dict[str, float]]   # kind -> median of each phase
+
+
 class Result(TypedDict, total=False):
     """One measured level (one Locust run against one subject): upbench.run.level.run_level."""
     target: str
@@ -181,6 +213,7 @@ class Result(TypedDict, total=False):
     transfer_ms: Distribution
     complete_ms: Distribution
     rejection: dict                        # oversize: status_seen, reset, time_to_rejection_ms…
+    browser: BrowserFigures                # a browser arm (upbench/claims/webvitals.py)
     conditions: Conditions                 # CPU of each side against its CPUs; saturated
     extended: Extended                     # a claims-run level run again longer
 

@@ -38,7 +38,7 @@ def serve_ui(target: Target, web_port: int, workers: int, work: str, size: int,
     """`shape`: the form's initial file, type and name fields (Locust flag -> value)."""
     if scenario not in SCENARIOS:
         raise UsageError(f"unknown scenario {scenario!r} (known: {', '.join(SCENARIOS)})")
-    names = [s.name for s in offered(Subject(target.name, "", target.protocols))]
+    names = [s.name for s in offered(Subject.planned(target))]
     if scenario not in names:
         raise UsageError(f"{target.name} cannot run scenario {scenario!r} in the web UI "
                          f"(it offers: {', '.join(names)})")

@@ -16,7 +16,7 @@ from loadtests.catalog import Scenario
 from loadtests.http import Connection
 from loadtests.presign import TICKET_PATH
 from loadtests.request import RequestSpec
-from targets.spec import PROTOCOLS
+from targets.spec import PROTOCOLS, Target
 from upbench.lifecycle.server import RunningTarget, ServerOptions
 from upbench.measure.storage import Storage
 
@@ -42,6 +42,11 @@ class Subject:
     multipart: bool = True       # verify uploads in one request (a bare tus server takes none)
     tus_path: str | None = None  # a tus 1.0 creation endpoint verify checks as well
     limit: int | None = None     # anyone's: the upload size it must refuse above (None: unknown)
+
+    @classmethod
+    def planned(cls, target: Target) -> Subject:
+        """One of our targets before it runs: enough to plan its levels and offer scenarios."""
+        return cls(target.name, "", target.protocols)
 
     @classmethod
     def of(cls, running: RunningTarget, options: ServerOptions | None = None) -> Subject:

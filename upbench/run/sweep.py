@@ -36,8 +36,7 @@ LEVEL_OVERHEAD_S = 4  # per level beyond its duration: Locust's start, the integ
 def run_sweep(config: RunConfig, argv: list[str]) -> Path:
     """The whole sweep; returns its folder (results.json, index.html, samples)."""
     targets = [] if config.url else registry.select(",".join(config.targets))
-    subjects = [_placeholder(t.name, t.protocols) for t in targets] if targets else \
-        [external_subject(config)]
+    subjects = [Subject.planned(t) for t in targets] if targets else [external_subject(config)]
     plans = {s.name: plan_levels(config, s) for s in subjects}
     ctx = RunContext.open(mask_argv(argv), config.as_dict(), config.out, config.pin,
                           config.processes, Progress(sum(map(len, plans.values())) * config.repeat,
@@ -94,11 +93,6 @@ def _sweep_interleaved(ctx: RunContext, config: RunConfig, targets: list[Target]
                 for subject, level in row if rep % 2 else row[::-1]:
                     run_levels(ctx, subject, [level], rep)
             ctx.save()
-
-
-def _placeholder(name: str, protocols: tuple[str, ...]) -> Subject:
-    """Our target before it runs: enough to plan its levels."""
-    return Subject(name, "", protocols)
 
 
 def external_subject(config: RunConfig) -> Subject:
