@@ -300,6 +300,91 @@ class Verdict(TypedDict):
     meaning: NotRequired[str | None]       # the "What it means" sentence
 
 
+class SustainCheck(TypedDict):
+    """One criterion of a capacity level (upbench/measure/sustain.py)."""
+    name: str
+    observed: float | None
+    limit: float
+    unit: str
+    margin: float                          # observed / limit, clipped to [0.01, 1e6]
+    text: str
+
+
+class Backlog(TypedDict):
+    slope: float                           # s per s: growth of the wait to done
+    ack_slope: float                       # the same for the answers alone
+    start: int                             # uploads in the system at the window's start
+    end: int
+    growth: int
+    arrivals: int
+
+
+class CapacityLevel(TypedDict, total=False):
+    """One open-loop level of a capacity search."""
+    rate: float
+    repetition: int
+    sustained: bool
+    margin: float                          # the largest check margin
+    failed: str | None                     # the worst check's name when not sustained
+    why: str | None
+    generator: str | None                  # why the load generator set the pace, if it did
+    checks: list[SustainCheck]
+    requests: int
+    failures: int
+    achieved_rps: float | None
+    latency_ms: dict | None                # p50, p90, p99
+    ttfb_ms: dict | None
+    completion_ms: dict | None
+    server: dict                           # rss_peak_mb, cpu_mean_pct
+    client_cpu_pct: float | None
+    start_delay_p95_ms: float | None
+    dropped: int | None
+    level_error: str | None
+    backlog: Backlog | None
+    undrained: int                         # accepted uploads still unfinished after the wait
+
+
+class RateVerdict(TypedDict):
+    rate: float
+    n: int
+    mean: float | None                     # mean log margin
+    interval: list[float] | None           # its 95 % t interval
+    sustained: int                         # repetitions sustained
+    verdict: Literal["sustained", "over", "inconclusive"]
+
+
+class CapacityAt(TypedDict):
+    rate: float
+    levels: int
+    latency_p99_ms: float | None
+    completion_p99_ms: float | None
+    achieved_rps: float | None
+    rss_peak_mb: float | None
+    cpu_mean_pct: float | None
+
+
+class Risk(TypedDict):
+    acknowledges: str | None               # "stored" or "accepted"; None: anyone's endpoint
+    before_durable: bool | None
+    text: str
+
+
+class Capacity(TypedDict, total=False):
+    """One target's capacity (`bench.py capacity`; results.json `capacity`)."""
+    target: str
+    rate: float                            # the estimate (uploads/s); "≥ rate" when bounded
+    interval: list[float | None]           # [lo, hi]; hi None: no rate was judged over
+    bound: Literal["slo", "generator", "max-rate"]
+    decided: bool                          # False: a cap ended the search first
+    slo: list[str]
+    why: str                               # why the next rate failed (or the search ended)
+    size_bytes: int
+    work: str
+    at: CapacityAt | None                  # figures at the interval's low end
+    risk: Risk
+    rates: list[RateVerdict]
+    levels: list[CapacityLevel]            # every level measured, in order
+
 def undeclared(record: dict, kind: type, path: str = "") -> list[str]:
     """The keys of `record` (and of its nested records) that `kind` does not declare."""
     hints = get_type_hints(kind)
@@ -316,3 +401,4 @@ def undeclared(record: dict, kind: type, path: str = "") -> list[str]:
             if isinstance(item, dict):
                 found += undeclared(item, nested[0], where)
     return found
+
