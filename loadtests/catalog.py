@@ -22,6 +22,7 @@ class Scenario:
     uploads: bool = True                  # False: bystanders alone (an unloaded baseline)
     own_server: bool = False              # needs a server upbench runs (it kills it)
     poll_timeout: float = 60.0            # seconds a 202 upload may take to complete
+    over_limit: bool = False              # its sizes are over --max-upload (rejections)
 
     @property
     def needs_health(self) -> bool:
@@ -47,6 +48,9 @@ SCENARIOS = {s.name: s for s in (
     Scenario("resumable", ("TusUploadUser",),
              "tus uploads in chunks, a fraction of connections cut mid-chunk and resumed",
              needs=("tus",), upload_path="/files/"),
+    Scenario("oversize", ("OversizeUser",),
+             "bodies over --max-upload: time to the rejection, bytes sent before it, and "
+             "whether the client read the 413 or got a reset", over_limit=True),
     # work a crash dropped never completes: don't wait a minute for it
     Scenario("crash", ("UploadUser",),
              "uploads while the target is SIGKILLed mid-run and restarted: what was lost?",

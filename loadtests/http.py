@@ -14,6 +14,13 @@ host name checks as `ssl.create_default_context` does them. On a new connection 
 connect and the TLS handshake are timed as their own phases (k6's `connecting` and
 `tls_handshaking`); a reused connection has neither.
 
+Interim answers (1xx but 101: `100 Continue`, `103 Early Hints`) are skipped to the final one.
+`expect_continue` sends `Expect: 100-continue` and the head alone, waits for the 100 (curl: up
+to 1 s, then the body goes anyway) and times that wait as its own phase (`continue_wait`); a
+final answer instead (401, 413, 417) means the body is never sent (`unsent` bytes). `chunked`
+sends the body with `Transfer-Encoding: chunked` in pieces of that size; `watch` sends in
+pieces and stops when an answer arrives mid-body, as curl and browsers do with an early 413.
+
 Known limit: `sent` is when the kernel accepted the last byte. Up to a socket buffer's worth
 (a few hundred KB on loopback) may still be in flight, so for small bodies part of the real
 sending time shows up as waiting.
@@ -25,6 +32,7 @@ import _socket
 import functools
 import ipaddress
 import re
+import select
 import socket
 import ssl
 import struct
@@ -43,6 +51,7 @@ IDLE_REUSE_S = 2.0      # don't reuse a keep-alive socket idle longer than serve
 PACE_CHUNK = 64 * 1024
 OS_THREAD_IDLE_S = 120.0  # os_thread sockets: a call without progress this long fails
 TLS_WRITE = 256 * 1024    # plaintext encrypted per write: bounds the ciphertext held at once
+WATCH_CHUNK = 64 * 1024   # watched sends: bytes between two looks for an early answer
 
 
 def is_2xx(status: int | None) -> bool:
@@ -63,6 +72,8 @@ class Exchange:
     error: str | None = None
     connecting: float | None = None       # seconds: TCP connect (new connections only)
     tls_handshaking: float | None = None  # seconds: TLS handshake (new https connections)
+    continue_wait: float | None = None    # seconds: head sent -> 100 Continue (or its timeout)
+    unsent: int | None = None             # body bytes never sent: the server answered first
 
     @cached_property
     def headers(self) -> dict[str, str]:
@@ -81,6 +92,9 @@ class _Response:
         self.body: list[bytes] = []
         self.complete = False
         self.headers_done = False
+        self.interim = 0              # 1xx answers skipped before the final one
+        self.continued = False        # one of them was 100 Continue
+        self.parser: httptools.HttpResponseParser | None = None
 
     def on_headers_complete(self):
         self.headers_done = True
@@ -89,11 +103,20 @@ class _Response:
         self.body.append(body)
 
     def on_message_complete(self):
+        status = self.parser.get_status_code()
+        if 100 <= status < 200 and status != 101:  # interim: the final answer follows
+            self.interim += 1
+            self.continued = self.continued or status == 100
+            self.headers_done = False
+            return
         self.complete = True
 
     def raw_head(self) -> bytes:
         raw = b"".join(self.head)
-        return raw[:raw.find(b"\r\n\r\n")]
+        start = 0
+        for _ in range(self.interim):  # the final answer's head, after the interim ones
+            start = raw.find(b"\r\n\r\n", start) + 4
+        return raw[start:raw.find(b"\r\n\r\n", start)]
 
 
 class Connection:
@@ -142,41 +165,106 @@ class Connection:
 
     def request(self, method: str, path: str, headers: dict[str, str] | None = None,
                 body: list | tuple = (), length: int | None = None,
-                bandwidth: float | None = None, start: float | None = None) -> Exchange:
+                bandwidth: float | None = None, start: float | None = None,
+                expect_continue: float = 0.0, chunked: int = 0, watch: bool = False) -> Exchange:
         """Send a request whose body is `body` (bytes/memoryviews) and read the response.
 
         `bandwidth` (bytes/s) paces the body like a slow client; `start` lets open-loop callers
-        date the request from when it was meant to start.
+        date the request from when it was meant to start. `expect_continue` (seconds to wait
+        for 100), `chunked` (piece size) and `watch`: see the module's docstring.
         """
         length = sum(len(p) for p in body) if length is None else length
         head = f"{method} {path} HTTP/1.1\r\nHost: {self.netloc}\r\n"
         for name, value in (headers or {}).items():
             head += f"{name}: {value}\r\n"
-        if body or method in ("POST", "PUT", "PATCH"):
+        if chunked:
+            body, length = chunk_body(body, chunked)
+            head += "Transfer-Encoding: chunked\r\n"
+        elif body or method in ("POST", "PUT", "PATCH"):
             head += f"Content-Length: {length}\r\n"
+        if expect_continue:
+            head += "Expect: 100-continue\r\n"
         head_bytes = (head + "\r\n").encode("latin-1")
 
         ex = Exchange(start=time.time() if start is None else start)
+        response = None
         try:
             if self.sock is None or time.monotonic() - self.last_used > IDLE_REUSE_S:
                 self.close()
                 self.sock = self._connect(ex)
+            if expect_continue:
+                response = self._await_continue(ex, head_bytes, expect_continue)
+                head_bytes = b""
             try:
-                self._send(head_bytes, body, length, bandwidth)
-                ex.sent = time.time()
+                if response is not None and response.headers_done:
+                    ex.unsent = length  # a final answer instead of 100: the body stays here
+                elif watch:
+                    ex.unsent = self._send_watching(head_bytes, body) or None
+                    ex.sent = time.time() if ex.unsent is None else None
+                else:
+                    self._send(head_bytes, body, length, bandwidth)
+                    ex.sent = time.time()
             except OSError as exc:
                 # The server may have answered early (413) and closed: read that answer.
                 ex.error = f"send: {type(exc).__name__}"
-            self._receive(ex, head_only=method == "HEAD")
+            self._receive(ex, head_only=method == "HEAD", response=response)
         except (OSError, httptools.HttpParserError) as exc:
             ex.error = ex.error or f"{type(exc).__name__}: {exc}"
             self.close()
         self.last_used = time.monotonic()
         if ex.status and ex.end is not None:
             ex.error = None  # a server may answer early (413) and stop reading: status says it
-        if ex.error:
+        if ex.error or ex.unsent:
             self.close()  # (a "Connection: close" answer was closed by _receive already)
         return ex
+
+    def _await_continue(self, ex: Exchange, head: bytes, wait: float) -> _Response:
+        """Send the head alone and wait up to `wait` s for `100 Continue` (or a final answer,
+        whose head is then parsed). After the wait the body goes anyway, as curl does."""
+        self.sock.sendall(head)
+        began = time.time()
+        response = _Response()
+        parser = response.parser = httptools.HttpResponseParser(response)
+        raw = self.sock.sock if isinstance(self.sock, TLSStream) else self.sock
+        saved = raw.gettimeout()
+        deadline = time.monotonic() + wait
+        try:
+            while not (response.continued or response.headers_done):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                raw.settimeout(left)
+                try:
+                    data = self.sock.recv(65536)
+                except (TimeoutError, BlockingIOError):
+                    break
+                if not data:
+                    raise ConnectionResetError("connection closed while waiting for 100 Continue")
+                response.head.append(data)
+                parser.feed_data(data)
+        finally:
+            raw.settimeout(saved)
+        ex.continue_wait = time.time() - began
+        if response.headers_done:
+            ex.ttfb = time.time()
+        return response
+
+    def _send_watching(self, head: bytes, body) -> int:
+        """Send in WATCH_CHUNK pieces, looking for an answer before each: the body bytes left
+        unsent when one arrived (0: all sent)."""
+        raw = self.sock.sock if isinstance(self.sock, TLSStream) else self.sock
+        readable = get_original("select", "select") if self.os_thread else select.select
+        self.sock.sendall(head)
+        views = [memoryview(p).cast("B") for p in body if len(p)]
+        left = sum(len(v) for v in views)
+        for view in views:
+            for offset in range(0, len(view), WATCH_CHUNK):
+                if readable([raw], [], [], 0)[0]:
+                    return left
+                piece = view[offset:offset + WATCH_CHUNK]
+                self.sock.sendall(piece)
+                left -= len(piece)
+        return 0
 
     def _connect(self, ex: Exchange | None = None):
         """A new connection; its TCP connect and TLS handshake timed into `ex`."""
@@ -283,9 +371,12 @@ class Connection:
         else:
             _send_parts(sock, [head, *body])
 
-    def _receive(self, ex: Exchange, head_only: bool) -> None:
-        response = _Response()
-        parser = httptools.HttpResponseParser(response)
+    def _receive(self, ex: Exchange, head_only: bool, response: _Response | None = None) -> None:
+        """Read the (final) answer; `response`: one already begun (the wait for 100)."""
+        if response is None:
+            response = _Response()
+            response.parser = httptools.HttpResponseParser(response)
+        parser = response.parser
         while not (response.complete or (head_only and response.headers_done)):
             data = self.sock.recv(65536)
             if ex.ttfb is None:
@@ -319,6 +410,19 @@ def _keeps_alive(version: str, head: bytes) -> bool:
     found = _CONNECTION.search(head)
     tokens = found.group(1).lower() if found else b""
     return b"keep-alive" in tokens if version == "1.0" else b"close" not in tokens
+
+
+def chunk_body(parts, size: int) -> tuple[list, int]:
+    """A body framed for `Transfer-Encoding: chunked` in pieces of `size` bytes (memoryviews
+    of the parts between the framing: no copies) and its length on the wire."""
+    out: list = []
+    for part in parts:
+        view = memoryview(part).cast("B")
+        for offset in range(0, len(view), size):
+            piece = view[offset:offset + size]
+            out += (b"%x\r\n" % len(piece), piece, b"\r\n")
+    out.append(b"0\r\n\r\n")
+    return out, sum(len(p) for p in out)
 
 
 def _send_parts(sock: socket.socket, parts: list) -> None:

@@ -15,6 +15,7 @@ except ImportError:  # run from a plain checkout: make the repo importable
 from loadtests import webui_tab  # noqa: F401  (the upbench tab of the web UI)
 from loadtests.scenarios import (  # noqa: F401
     BystanderUser,
+    OversizeUser,
     RetryUploadUser,
     SlowUploadUser,
     TusUploadUser,

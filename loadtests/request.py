@@ -1,6 +1,9 @@
 """How anyone's endpoint wants its uploads, in curl's words: `--field`, `--form k=v`,
 `--header 'K: V'`, credentials in the URL (basic auth), `--method`, `--body multipart|raw`,
-`--expect`, `--insecure`, `--cacert`.
+`--expect`, `--insecure`, `--cacert`; real files and names (`--file`, `--content-type`,
+`--filename`), `--expect-continue`, `--chunked`; and how the bytes travel (`transfer`): in the
+request itself, through a ticket from the app (`--presign`, loadtests/presign.py), or as an S3
+multipart upload (`--multipart-part-size`, loadtests/s3multipart.py).
 
 One frozen record, parsed once at the CLI boundary and handed to the load generator as JSON in
 its environment (`UPBENCH_REQUEST`), so secrets never show in a command line. Whatever is
@@ -13,12 +16,14 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import ssl
 from dataclasses import asdict, dataclass
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from loadtests.http import is_2xx, tls_context
+from loadtests.units import parse_size
 
 MASK = "***"
 METHODS = ("POST", "PUT")
@@ -29,6 +34,11 @@ _SECRET_WORDS = ("auth", "token", "secret", "key", "cookie", "session", "passwor
                  "signature", "credential", "csrf", "xsrf", "jwt", "bearer", "sig")
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # RFC 9110 field-name
 _COMPUTED = {"content-length", "transfer-encoding", "host", "connection"}
+TRANSFERS = ("direct", "presign", "s3-multipart")
+CONTINUE_WAIT_S = 1.0    # curl's wait for 100 Continue before it sends the body anyway
+CHUNK_DEFAULT = 64 * 1024
+PLACEHOLDERS = ("{n}", "{uuid}", "{name}")
+TICKET_KEYS = ("url", "method", "headers", "fields", "id", "complete")
 
 
 def is_secret(name: str) -> bool:
@@ -48,6 +58,15 @@ class RequestSpec:
     password: str | None = None
     insecure: bool = False               # accept any TLS certificate (self-signed)
     cacert: str | None = None            # CA bundle to verify the server with
+    files: tuple[str, ...] = ()          # --file: these bytes, in turn, instead of random ones
+    content_type: str | None = None      # the file part's (multipart) or the body's (raw) type
+    filename: str | None = None          # template: {n}, {uuid}, {name}
+    expect_continue: bool = False        # Expect: 100-continue, wait for 100 before the body
+    chunked: int = 0                     # Transfer-Encoding: chunked in pieces of this size
+    transfer: str = "direct"             # direct | presign | s3-multipart
+    ticket_map: tuple[tuple[str, str], ...] = ()  # presign: ticket key -> JSON pointer
+    part_size: int = 0                   # s3-multipart: bytes per part
+    part_concurrency: int = 4            # s3-multipart: parts in flight per upload
 
     @property
     def raw(self) -> bool:
@@ -75,10 +94,15 @@ class RequestSpec:
         if not text or text == "{}":
             return cls()
         data = json.loads(text)
-        for name in ("form", "headers"):
+        for name in ("form", "headers", "ticket_map"):
             data[name] = tuple(tuple(pair) for pair in data.get(name, ()))
         data["expect"] = tuple(data.get("expect", ()))
+        data["files"] = tuple(data.get("files", ()))
         return cls(**data)
+
+    @property
+    def continue_wait(self) -> float:
+        return CONTINUE_WAIT_S if self.expect_continue else 0.0
 
     def public(self) -> dict:
         """For results.json and the report: secrets masked, credentials never written."""
@@ -88,6 +112,8 @@ class RequestSpec:
         d["password"] = MASK if self.password is not None else None
         d["username"] = self.username
         d["expect"] = list(self.expect)
+        d["files"] = list(self.files)
+        d["ticket_map"] = [list(pair) for pair in self.ticket_map]
         return d
 
 
@@ -109,6 +135,53 @@ def parse_field(text: str) -> str:
     if not text or any(c in text for c in '"\r\n'):
         raise ValueError(f"expected a form field name, got {text!r}")
     return text
+
+
+def parse_file(text: str) -> str:
+    """`--file PATH`: a readable, non-empty file; its absolute path (Locust runs elsewhere)."""
+    path = os.path.abspath(os.path.expanduser(text))
+    if not os.path.isfile(path) or not os.access(path, os.R_OK):
+        raise ValueError(f"--file {text}: not a readable file")
+    if os.path.getsize(path) == 0:
+        raise ValueError(f"--file {text}: the file is empty")
+    return path
+
+
+def parse_content_type(text: str) -> str:
+    """`--content-type TYPE`: a media type such as image/jpeg (parameters allowed)."""
+    kind = text.split(";")[0].strip()
+    if not re.match(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+$", kind) or \
+            any(c in text for c in "\r\n"):
+        raise ValueError(f"expected a media type such as image/jpeg, got {text!r}")
+    return text.strip()
+
+
+def parse_filename(text: str) -> str:
+    """`--filename TEMPLATE`: {n} (a number unique to each upload of the run), {uuid}, {name}
+    (the --file's own name); nothing that would break a header or a path."""
+    probe = text
+    for placeholder in PLACEHOLDERS:
+        probe = probe.replace(placeholder, "x")
+    if not probe or any(c in probe for c in '"/\\\r\n{}'):
+        raise ValueError(f"expected a file name with {{n}}, {{uuid}} or {{name}}, got {text!r}")
+    return text
+
+
+def parse_chunk(text: str) -> int:
+    """`--chunked [SIZE]`: the piece size (default 64KB)."""
+    size = parse_size(text) if text else CHUNK_DEFAULT
+    if size < 1:
+        raise ValueError(f"--chunked needs a positive size, got {text!r}")
+    return size
+
+
+def parse_ticket_map(text: str) -> tuple[str, str]:
+    """`--presign-map KEY=/json/pointer`: where another shape of ticket keeps KEY."""
+    key, sep, pointer = text.partition("=")
+    if not sep or key not in TICKET_KEYS or not (pointer == "" or pointer.startswith("/")):
+        raise ValueError(f"expected KEY=/json/pointer with KEY one of {', '.join(TICKET_KEYS)}, "
+                         f"got {text!r}")
+    return key, pointer
 
 
 def parse_cacert(text: str) -> str:
@@ -192,7 +265,7 @@ def mask_url(url: str | None) -> str | None:
 
 def mask_argv(argv: list[str]) -> list[str]:
     """A command line as it may be written out: --url, --header and --form values masked."""
-    maskers = {"--url": mask_url, "--status-url": mask_url,
+    maskers = {"--url": mask_url, "--status-url": mask_url, "--presign": mask_url,
                "--header": _mask_pair(parse_header, ": "), "--form": _mask_pair(parse_form, "=")}
     out, pending = [], None
     for arg in argv:

@@ -3,7 +3,10 @@
 Floats as measured (time.time() seconds), never Locust's rounded buckets. In open-loop runs
 `start` is when the request was *meant* to start and `issued` when it really went out.
 `connecting` and `tls_handshaking` are durations (seconds) on a new connection, blank on a
-reused one. The `server_*` fields are what the answer said it stored (JSON sha256/bytes, an
+reused one. `continue_wait` (seconds) is the wait for `100 Continue`, `unsent` the body
+bytes never sent because the server answered first; `ticket`, `transfer` and `complete`
+(seconds) time the steps of a direct-to-storage upload, `parts` counts its S3 parts.
+The `server_*` fields are what the answer said it stored (JSON sha256/bytes, an
 ETag that looks like an MD5); the tus fields count a resumable upload's failures. The file name holds
 host and pid, so Locust worker processes (`--processes N`, or workers on other machines writing
 to a shared folder) never overwrite each other.
@@ -20,7 +23,8 @@ from pathlib import Path
 FIELDS = ("scenario", "target", "user", "kind", "start", "issued", "sent", "ttfb", "end",
           "done", "bytes", "status", "error", "upload_id", "expected_sha256", "server_sha256",
           "final_status", "drops", "recovery", "connecting", "tls_handshaking", "server_bytes",
-          "server_md5", "expected_md5", "retries", "resumes", "resent", "polls")
+          "server_md5", "expected_md5", "retries", "resumes", "resent", "continue_wait",
+          "unsent", "ticket", "transfer", "complete", "parts", "polls")
 FLUSH_EVERY = 256
 
 
@@ -70,9 +74,9 @@ def read_workers(folder: str | os.PathLike) -> list[dict]:
 
 
 _FLOATS = {"start", "issued", "sent", "ttfb", "end", "done", "recovery", "connecting",
-           "tls_handshaking"}
+           "tls_handshaking", "continue_wait", "ticket", "transfer", "complete"}
 _INTS = {"bytes", "status", "user", "drops", "server_bytes", "retries", "resumes", "resent",
-         "polls"}
+         "unsent", "parts", "polls"}
 
 
 def _typed(name: str, value: str):

@@ -30,9 +30,11 @@ import os
 import random
 import time
 from collections import Counter
+from dataclasses import replace
 from typing import NamedTuple
 
 import gevent
+import gevent.pool
 from gevent.event import Event
 from gevent.monkey import get_original
 from locust import User, events, task
@@ -45,8 +47,15 @@ from loadtests.catalog import BYSTANDERS, SCENARIOS
 from loadtests.failures import Backoff
 from loadtests.http import Connection, Exchange, is_2xx
 from loadtests.multipart import multipart
-from loadtests.payload import Body, Payload
-from loadtests.request import TUS_RETRY_DELAYS, RequestSpec, parse_delays
+from loadtests.payload import Body, FilePayload, Payload
+from loadtests.request import (
+    TUS_RETRY_DELAYS,
+    RequestSpec,
+    parse_content_type,
+    parse_delays,
+    parse_file,
+    parse_filename,
+)
 from loadtests.samples import SampleWriter
 from loadtests.tus import TUS, TusOptions, TusUpload
 from loadtests.units import parse_size
@@ -63,6 +72,7 @@ _start_thread = get_original("_thread", "start_new_thread")
 completed = {"count": 0}  # 202 uploads seen final (shown in the web UI tab)
 failed_kinds: Counter = Counter()  # error kinds of failed uploads (the web UI tab's warning)
 _TOKEN = os.urandom(4).hex()  # in file names: unique across load levels and Locust processes
+_DIGITS = str(int.from_bytes(os.urandom(3), "big"))  # {n}'s prefix: the same, in digits
 
 
 @events.init_command_line_parser.add_listener
@@ -90,6 +100,14 @@ def _options(parser):
     add("--retry-delays", env_var="UPBENCH_RETRY_DELAYS",
         default=",".join(f"{d:g}" for d in TUS_RETRY_DELAYS),
         help="Resumable scenario: seconds to wait before each retry (tus-js-client's)")
+    add("--upload-file", env_var="UPBENCH_FILE", default="",
+        help="Real files to upload instead of random bytes, comma-separated paths (in turn; "
+             "the size is theirs)")
+    add("--content-type", env_var="UPBENCH_CONTENT_TYPE", default="",
+        help="Content-Type of the file part (or raw body); '' = application/octet-stream")
+    add("--filename", env_var="UPBENCH_FILENAME", default="",
+        help="File name per upload: {n} (unique number), {uuid}, {name} (the file's own); "
+             "'' = the file's own name, or a unique u...bin")
     add("--request", env_var="UPBENCH_REQUEST", default="{}", include_in_web_ui=False,
         help="The upload request as JSON (loadtests/request.py: field, form, headers, "
              "method, body, expect, TLS); bench.py passes it in the environment")
@@ -150,7 +168,10 @@ def _finish(environment, **_):
         _collector.save()
         return
     gevent.wait(list(slices), timeout=GRACE_S)  # first: their last reports may start polls
-    gevent.joinall(list(pending), timeout=GRACE_S)
+    deadline = time.monotonic() + GRACE_S
+    # an upload that ends meanwhile starts its completion poll: wait for that one too
+    while (alive := [g for g in pending if not g.dead]) and time.monotonic() < deadline:
+        gevent.joinall(alive, timeout=deadline - time.monotonic())
     gevent.killall(list(pending), block=True, timeout=5)
     if isinstance(_writer, relay.SampleSender):
         _writer.done()
@@ -179,14 +200,26 @@ def _http_error(status: int, spec: RequestSpec | None = None) -> str | None:
     return f"http {status}" if status else "no response"
 
 
-_requests: dict[str, RequestSpec] = {}
+_requests: dict[tuple, RequestSpec] = {}
 
 
-def request_spec(text: str) -> RequestSpec:
-    """The --request JSON, parsed once per process."""
-    if text not in _requests:
-        _requests[text] = RequestSpec.from_json(text)
-    return _requests[text]
+def request_spec(text: str, opts=None) -> RequestSpec:
+    """The --request JSON, parsed once per process; the form's file, type and name fields
+    (`opts`: the web UI's, or plain locust's flags), when given, over it."""
+    shape = (getattr(opts, "upload_file", ""), getattr(opts, "content_type", ""),
+             getattr(opts, "filename", ""))
+    if (text, shape) not in _requests:
+        spec = RequestSpec.from_json(text)
+        files, content_type, template = shape
+        if files:
+            spec = replace(spec, files=tuple(parse_file(f.strip()) for f in files.split(",")
+                                             if f.strip()))
+        if content_type:
+            spec = replace(spec, content_type=parse_content_type(content_type))
+        if template:
+            spec = replace(spec, filename=parse_filename(template))
+        _requests[(text, shape)] = spec
+    return _requests[(text, shape)]
 
 
 def _spawn(fn, *args) -> None:
@@ -210,9 +243,9 @@ class UploadUser(User):
                                          "upload_path": SCENARIOS[self.scenario].upload_path})
         self.opts = opts
         self.user_id = next(UploadUser._ids)
-        self.payload = Payload.shared(parse_size(opts.upload_size))
-        self.request = request_spec(opts.request)
-        self.uploader = UploadRequest(opts.upload_path, self.request)
+        self.request = request_spec(opts.request, opts)
+        self.payload = FilePayload.shared(self.request.files) if self.request.files \
+            else Payload.shared(parse_size(opts.upload_size))
         self.tls = self.request.tls_context() if self.host.startswith("https:") else None
         self.count = 0   # uploads of this user: unique file names
         self.rate = float(opts.user_rate or 0)
@@ -221,20 +254,29 @@ class UploadUser(User):
         self.seq = 0
         self.t0 = time.time()
         self.backoff = Backoff()
-        self.os_thread = not self.rate and UploadUser.threaded_users < MAX_OS_THREADS
+        # S3 parts go up in parallel greenlets: such a user stays on the hub
+        self.os_thread = not self.rate and UploadUser.threaded_users < MAX_OS_THREADS and \
+            self.request.transfer != "s3-multipart"
         UploadUser.threaded_users += self.os_thread
+        self.uploader = UploadRequest(opts.upload_path, self.request, connect=self.connection,
+                                      parallel=_greenlets_map)
 
     def on_stop(self):
         UploadUser.threaded_users -= self.os_thread
         for conn in self.idle:
             conn.close()
+        self.uploader.close()
 
     def wait_time(self) -> float:
         """Locust's wait between two tasks: none after a success, the backoff after a failure."""
         return self.backoff.pause
 
-    def connection(self) -> Connection:
-        return Connection(self.host, os_thread=self.os_thread, tls=self.tls)
+    def connection(self, origin: str | None = None) -> Connection:
+        """To the host; `origin`: another one (storage, for a direct-to-storage upload)."""
+        if origin is None or origin == self.host:
+            return Connection(self.host, os_thread=self.os_thread, tls=self.tls)
+        tls = self.request.tls_context() if origin.startswith("https:") else None
+        return Connection(origin, os_thread=self.os_thread, tls=tls)
 
     @task
     def next_upload(self):
@@ -253,7 +295,7 @@ class UploadUser(User):
             gevent.sleep(intended - time.time())
         if self.inflight >= int(self.opts.max_inflight):
             _record(dict(scenario=self.scenario, target=self.opts.target_name, user=self.user_id,
-                         kind="upload", start=intended, bytes=self.payload.size, status=0,
+                         kind=self.kind, start=intended, bytes=self.payload.size, status=0,
                          error="dropped"))
             return
         self.inflight += 1
@@ -339,11 +381,12 @@ class UploadUser(User):
         error = ex.error or _http_error(ex.status, self.expects)
         found = {**evidence(ex, reply), **extra}
         sample = dict(scenario=self.scenario, target=self.opts.target_name, user=self.user_id,
-                      kind="upload", start=ex.start, issued=issued if start else None,
+                      kind=self.kind, start=ex.start, issued=issued if start else None,
                       sent=ex.sent, ttfb=ex.ttfb, end=ex.end, bytes=body.size, status=ex.status,
                       error=error, upload_id=_text(reply.get("id")),
                       expected_sha256=body.sha256, final_status=_text(reply.get("status")),
-                      connecting=ex.connecting, tls_handshaking=ex.tls_handshaking, **found)
+                      connecting=ex.connecting, tls_handshaking=ex.tls_handshaking,
+                      continue_wait=ex.continue_wait, unsent=ex.unsent, **found)
         if found["server_md5"]:
             sample["expected_md5"] = self.payload.md5(body)
         self.environment.events.request.fire(
@@ -367,6 +410,7 @@ class UploadUser(User):
 
     request_type = "POST"
     poll_always = False
+    kind = "upload"  # the samples' kind (integrity checks only "upload")
 
     @property
     def expects(self) -> RequestSpec:
@@ -382,14 +426,18 @@ class UploadUser(User):
         return bool(reply.get("id") and not ex.error and
                     (ex.status == 202 or self.poll_always) and self.opts.completion == "records")
 
-    def filename(self) -> str:
+    def filename(self, body: Body | None = None) -> str:
+        """upbench's unique name, or what --file/--filename make of it ({n}: unique too)."""
         self.count += 1
-        return f"u{self.user_id}-{self.count}-{_TOKEN}.bin"
+        default = f"u{self.user_id}-{self.count}-{_TOKEN}.bin"
+        if body is None:
+            return default
+        return self.uploader.file_name(default, body,
+                                       f"{_DIGITS}{self.user_id:03d}{self.count:06d}")
 
     def transfer(self, conn: Connection, body: Body, start) -> tuple[Exchange, dict, dict]:
-        ex, reply = self.uploader.send(conn, body, self.filename(),
-                                       bandwidth=self.bandwidth, start=start)
-        return ex, reply, {}
+        return self.uploader.upload(conn, body, self.filename(body), bandwidth=self.bandwidth,
+                                    start=start)
 
 
 class SlowUploadUser(UploadUser):
@@ -472,6 +520,34 @@ class RetryUploadUser(UploadUser):
         return None
 
 
+class _AnyRefusal:
+    """The oversize scenario's success: the client read a 4xx (the status, not a reset)."""
+
+    @staticmethod
+    def success(status: int) -> bool:
+        return 400 <= status < 500
+
+
+class OversizeUser(UploadUser):
+    """Bodies over the target's limit (--max-upload), sent the way curl and browsers do: in
+    pieces, stopping when an answer arrives. A sample says how long the rejection took, how
+    much of the body went out before it (`unsent`: what stayed here) and whether the client
+    read the status or got a reset (an error)."""
+
+    scenario = "oversize"
+    kind = "oversize"
+    expects = _AnyRefusal()
+
+    def polls(self, ex: Exchange, reply: dict) -> bool:
+        return False
+
+    def transfer(self, conn, body, start):
+        if self.request.transfer != "direct":  # the app refuses the ticket: nothing is sent
+            return self.uploader.upload(conn, body, self.filename(body), start=start)
+        ex, reply = self.uploader.send(conn, body, self.filename(body), start=start, watch=True)
+        return ex, reply, {}
+
+
 class BystanderUser(User):
     """GET /health in a loop beside the uploads: the latency everyone else sees."""
 
@@ -544,6 +620,11 @@ def _poll_until_final(conn: Connection, path: str, headers: dict, sample: dict,
     finally:
         conn.close()
         _record(sample)
+
+
+def _greenlets_map(fn, items, n: int) -> list:
+    """`parallel` for S3 parts: n greenlets at a time, results in order."""
+    return list(gevent.pool.Pool(max(1, n)).imap(fn, items))
 
 
 def _text(value) -> str | None:

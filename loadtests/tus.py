@@ -102,7 +102,7 @@ class TusUpload:
         size = self.body.size
         while self.offset < size:
             n = min(self.opts.chunk, size - self.offset)
-            parts = _slice(self.body.parts, self.offset, n)
+            parts = slice_parts(self.body.parts, self.offset, n)
             headers = {**self.opts.headers, **CHUNK_TYPE, "Upload-Offset": str(self.offset)}
             if self.rng.random() < self.opts.drop_rate:
                 self.conn.abandon("PATCH", path, headers, parts, n, cut_at=n // 2)
@@ -148,7 +148,7 @@ class TusUpload:
                 return f"HEAD answered {head.status}"
 
 
-def _slice(parts, offset: int, n: int) -> list:
+def slice_parts(parts, offset: int, n: int) -> list:
     """memoryviews covering bytes [offset, offset+n) of a body made of parts (no copies)."""
     out = []
     for part in parts:

@@ -35,7 +35,8 @@ def offered() -> list[Scenario]:
     """The scenarios the form offers: UPBENCH_UI_SCENARIOS ("upload,mixed"), or every scenario
     the web UI can run (never one that needs upbench to kill the target)."""
     names = [n for n in os.environ.get("UPBENCH_UI_SCENARIOS", "").split(",") if n in SCENARIOS]
-    return [SCENARIOS[n] for n in names] or [s for s in SCENARIOS.values() if not s.own_server]
+    return [SCENARIOS[n] for n in names] or [s for s in SCENARIOS.values()
+                                             if not s.own_server and not s.over_limit]
 
 
 def classes_of(scenario: Scenario) -> str:

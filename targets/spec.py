@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PROTOCOLS = ("upload", "tus")  # multipart POST /upload; tus 1.0 under /files/
+PROTOCOLS = ("upload", "tus", "presign")  # multipart POST /upload; tus 1.0 under /files/;
+# "presign" with "upload": its uploads go through a ticket from POST /presign, the bytes
+# straight to storage (loadtests/presign.py), instead of a multipart POST /upload
 COMPLETIONS = ("records", "poll")
 # The fields that describe what a target does with an upload: two arms of a claim's comparison
 # may differ only in those the claim declares (tests/test_claim_controls.py). Identity, prose
@@ -28,7 +30,9 @@ class Target:
     server: str = "gunicorn"        # "gunicorn" (WSGI) or "uvicorn" (ASGI)
     worker_class: str = "sync"      # gunicorn worker class
     acknowledges: str = "stored"    # "stored" (201) or "accepted" (202, done later)
-    protocols: tuple[str, ...] = ("upload",)  # "upload" (multipart POST), "tus"
+    durable_at_ack: bool = True     # the bytes are on disk when it answers (False: a crash
+                                    # after the answer can lose an acknowledged upload)
+    protocols: tuple[str, ...] = ("upload",)  # "upload" (multipart POST), "tus", "presign"
     services: tuple[str, ...] = ()  # helper services started first (see upbench.lifecycle.services)
     sidecars: tuple[str, ...] = ()  # extra processes of the target (see upbench.lifecycle.services)
     # How the harness learns that a 202 upload is done: "records" = it reads the store's

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import ALL_TARGETS, SMALL_LIMIT
+from tests.helpers import MULTIPART_TARGETS, SMALL_LIMIT
 from upbench import registry
 from upbench.lifecycle.server import ServerOptions, serve
 
 
-@pytest.fixture(scope="module", params=ALL_TARGETS)
+@pytest.fixture(scope="module", params=MULTIPART_TARGETS)
 def target(request, tmp_path_factory):
-    """Every target, running with a 2 MiB upload limit."""
+    """Every target of the multipart contract, running with a 2 MiB upload limit."""
     spec = registry.discover()[request.param]
     logs = tmp_path_factory.mktemp(f"logs-{spec.name}")
     with serve(spec, ServerOptions(max_upload=SMALL_LIMIT), logs) as running:

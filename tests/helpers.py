@@ -8,6 +8,10 @@ from pathlib import Path
 from upbench import registry
 
 ALL_TARGETS = list(registry.discover())
+# the multipart POST /upload contract; a "presign" target takes its uploads through a ticket
+# (tests/test_presigned.py holds its contract)
+MULTIPART_TARGETS = [name for name, t in registry.discover().items()
+                     if "presign" not in t.protocols]
 SMALL_LIMIT = 2 * 2**20  # a low --max-upload so the 413 cases stay cheap
 
 

@@ -23,6 +23,8 @@ from upbench.claims.model import Arm
 from upbench.config import ClaimsPlan
 from upbench.run import claims_run
 
+pytestmark = pytest.mark.slow  # real claims runs, minutes each
+
 HOARDER = Target(name="hoarder", seeds=(), summary="buffers the whole body, then saves it",
                  app="tests.apps.hoarder:app")
 # as the default run decides: 3 repetitions, more (up to 8 here) only while a claim is

@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from loadtests.http import Connection
-from loadtests.multipart import BOUNDARY, CONTENT_TYPE
+from loadtests.multipart import BOUNDARY, CONTENT_TYPE, multipart
 from loadtests.payload import Payload
 from loadtests.upload import parse_json, post_upload
 from tests.helpers import SMALL_LIMIT, stored_ids, wait_until
@@ -143,3 +143,84 @@ def test_client_hanging_up_leaves_nothing_stored(target):
     wait_until(lambda: not [d for d in target.data_dir.iterdir()
                             if d.is_dir() and d.name not in before], timeout=15,
                what="partial upload folder removed")
+
+
+def test_413_reaches_a_client_still_sending(target):
+    """The bad-input probe: 1.5x the limit, multipart, written in 64 KB pieces the way a
+    browser or http.client does, the answer read only after the last byte. The server must
+    let the client finish (read and discard, a lingering close) so the 413 and its JSON reason
+    arrive, not a broken pipe or a reset — every time (three in a row)."""
+    body = Payload(SMALL_LIMIT * 3 // 2).unique()
+    parts, length = multipart(body, "big.bin")
+    data = b"".join(bytes(p) for p in parts)
+    head = (f"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: {CONTENT_TYPE}\r\n"
+            f"Content-Length: {length}\r\n\r\n").encode()
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", int(target.url.rsplit(":", 1)[1])),
+                                      timeout=30) as sock:
+            sock.sendall(head)
+            for offset in range(0, length, 64 * 1024):
+                sock.sendall(data[offset:offset + 64 * 1024])
+            answer = b""
+            while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+        assert b'"error"' in answer.partition(b"\r\n\r\n")[2], answer
+
+
+def test_chunked_body_is_stored(target):
+    """`Transfer-Encoding: chunked` (streaming clients, proxies): every target streams it."""
+    body = Payload(300_000).unique()
+    parts, length = multipart(body, "chunked.bin")
+    conn = Connection(target.url)
+    ex = conn.request("POST", "/upload", {"Content-Type": CONTENT_TYPE}, parts, length,
+                      chunked=64 * 1024)
+    conn.close()
+    assert ex.status in (201, 202), ex.body
+    assert final_record(target, parse_json(ex.body)["id"])["sha256"] == body.sha256
+
+
+def test_expect_continue_gets_100_or_an_early_413(target):
+    """Every target's server says 100 Continue to an upload it takes; over the limit the
+    answer is a 413 (uvicorn: instead of the 100, the body never sent)."""
+    conn = Connection(target.url)
+    body = Payload(50_000).unique()
+    parts, length = multipart(body, "c.bin")
+    ex = conn.request("POST", "/upload", {"Content-Type": CONTENT_TYPE}, parts, length,
+                      expect_continue=1.0)
+    assert ex.status in (201, 202) and ex.continue_wait < 1.0 and ex.unsent is None, ex.body
+    parts, length = multipart(Payload(SMALL_LIMIT + 1).unique(), "big.bin")
+    ex = conn.request("POST", "/upload", {"Content-Type": CONTENT_TYPE}, parts, length,
+                      expect_continue=1.0)
+    conn.close()
+    assert ex.status == 413 and ex.error is None, (ex.status, ex.error)
+    if target.target.server == "uvicorn":
+        assert ex.unsent == length and ex.sent is None
+
+
+def test_page_offers_a_form_and_a_fetch_upload(target):
+    conn = Connection(target.url)
+    ex = conn.request("GET", "/page")
+    conn.close()
+    assert ex.status == 200 and b"text/html" in ex.head.lower()
+    page = ex.body.decode()
+    for part in ('<form id="form" method="post" action="/upload?answer=html" '
+                 'enctype="multipart/form-data">', 'type="file"', 'id="fetch"', "fetch(\"/upload\""):
+        assert part in page, part
+
+
+def test_form_upload_lands_on_a_page_and_json_stays_the_default(target):
+    conn = Connection(target.url)
+    body = Payload(5_000).unique()
+    ex, reply = post_upload(conn, "/upload?answer=html", body, "form.bin")
+    conn.close()
+    assert ex.status in (201, 202) and b"text/html" in ex.head.lower(), ex.head
+    assert b'id="answer"' in ex.body and b"form.bin" in ex.body and b"5000 bytes" in ex.body
+    ex, reply, _ = upload(target, 5_000)
+    assert ex.status in (201, 202) and reply["bytes"] == 5_000  # no flag: JSON as before
+    headers, bad = BAD_REQUESTS["missing field"]
+    ex, _ = raw(target, "POST", "/upload?answer=html", headers, bad)
+    assert ex.status == 400 and b"Upload failed (400)" in ex.body

@@ -46,6 +46,7 @@ def master_run(tmp_path: Path, port: int, *args: str, timeout: float = 240) -> d
     return json.loads((out / "results.json").read_text())
 
 
+@pytest.mark.slow  # a distributed run, ~20 s
 def test_a_worker_killed_mid_level_is_reported_and_its_samples_kept(tmp_path):
     port = free_port()
     with ExitStack() as stack:
@@ -123,6 +124,7 @@ def _can_make_namespaces() -> str | None:
     return None
 
 
+@pytest.mark.slow  # a distributed run, ~20 s
 @pytest.mark.skipif(bool(_can_make_namespaces()), reason=_can_make_namespaces() or "")
 def test_two_workers_in_their_own_namespaces_measure_one_target_together(tmp_path):
     port = free_port()

@@ -28,6 +28,8 @@ from upbench.lifecycle import processes
 from upbench.lifecycle.ports import free_port
 from upbench.lifecycle.processes import wait_for
 
+pytestmark = pytest.mark.slow  # three third-party servers, each measured by a run
+
 pytest.importorskip("uploadserver", reason="pip install -e '.[test]'")
 pytest.importorskip("wsgidav", reason="pip install -e '.[test]'")
 pytest.importorskip("tuspyserver", reason="pip install -e '.[test]'")
@@ -51,10 +53,11 @@ def start(cmd: list[str], port: int, log: Path, env: dict | None = None):
     return proc
 
 
-def run(tmp_path: Path, *args: str) -> dict:
+def run(tmp_path: Path, *args: str, **kw) -> dict:
+    """`bench.py run` with a short level; `kw` goes to subprocess.run (e.g. env)."""
     out = tmp_path / "report"
     result = bench("run", *args, "--duration", "2500ms", "--warmup", "0.5s", "--quiet",
-                   "--out", str(out), timeout=240)
+                   "--out", str(out), timeout=240, **kw)
     assert result.returncode == 0, result.stderr[-3000:]
     return {"doc": json.loads((out / "results.json").read_text()), "out": out}
 

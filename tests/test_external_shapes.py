@@ -76,6 +76,7 @@ def test_202_with_a_status_url_is_followed_to_completion(shapes):
     assert not result["ok"] and checks["upload 1024 B: answers 201"]["detail"].startswith("-> 202")
 
 
+@pytest.mark.slow
 def test_a_run_polls_a_202_endpoint_until_done(shapes, tmp_path):
     """--status-url: completion is measured (the job answers 202 "processing" twice first)."""
     out = tmp_path / "later"
@@ -89,6 +90,7 @@ def test_a_run_polls_a_202_endpoint_until_done(shapes, tmp_path):
     assert r["integrity"]["verified"] > 0  # the sha256 of the final status
 
 
+@pytest.mark.slow
 def test_a_run_with_a_raw_put_and_a_refused_tls_handshake(shapes, tmp_path):
     """Through the CLI: raw PUTs with their ETag checked on every upload; then https:// to a
     server that speaks plain HTTP: a clear verify failure, no traceback."""

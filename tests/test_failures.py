@@ -109,6 +109,7 @@ def gone_server(tmp_path):
     processes.stop(proc)
 
 
+@pytest.mark.slow
 def test_a_run_against_404s_fails_slowly_and_says_why(gone_server, tmp_path):
     url, log = gone_server
     out = tmp_path / "run"

@@ -109,3 +109,31 @@ def test_os_thread_socket_is_bounded_by_the_kernel_timeout():
                                                                   body=[b"x" * 1000])
     assert ex.status == 0 and ex.sent is not None and ex.ttfb is None
     assert ex.error and "BlockingIOError" in ex.error
+
+
+@pytest.mark.parametrize("os_thread", [False, True])
+def test_interim_answers_are_skipped_to_the_final_one(os_thread):
+    """103 Early Hints and an unasked-for 100 Continue, in separate segments and in one: the
+    final answer's status, headers and body are what the exchange holds."""
+    for pieces in ([b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n",
+                    b"HTTP/1.1 100 Continue\r\n\r\n",
+                    b"HTTP/1.1 201 Created\r\nX-Final: yes\r\nContent-Length: 2\r\n\r\nok"],
+                   [b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nX-Final: yes\r\n"
+                    b"Content-Length: 2\r\n\r\nok"]):
+        url, thread = serve_once(pieces, {})
+        ex = Connection(url, timeout=10, os_thread=os_thread).request("POST", "/u", {}, [b"x"])
+        thread.join(5)
+        assert (ex.status, ex.body, ex.error) == (201, b"ok", None)
+        assert ex.headers["x-final"] == "yes" and "link" not in ex.headers
+
+
+def test_expect_continue_without_an_answer_sends_the_body_after_the_wait():
+    """A server that never says 100 (http.server's default): the body goes after the wait,
+    which is timed as its own phase."""
+    received = {}
+    url, thread = serve_once([b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"], received)
+    ex = Connection(url, timeout=10).request("POST", "/u", {}, [b"abc"], expect_continue=0.2)
+    thread.join(5)
+    assert ex.status == 201 and received["body"] == b"abc"
+    assert b"Expect: 100-continue" in received["head"]
+    assert 0.2 <= ex.continue_wait < 1.0 and ex.unsent is None

@@ -19,6 +19,8 @@ from tests.helpers import wait_until
 from upbench.lifecycle import processes
 from upbench.lifecycle.ports import free_port
 
+pytestmark = pytest.mark.slow  # each test a Locust run against a real server
+
 REPO = Path(__file__).resolve().parent.parent
 TIMED = REPO / "tests" / "apps" / "timed_server.py"
 

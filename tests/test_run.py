@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # an end-to-end sweep of 16 levels, and its report
+
 REPO = Path(__file__).resolve().parent.parent
 DIST = {"p50", "p90", "p95", "p99", "p999", "max", "mean"}
 

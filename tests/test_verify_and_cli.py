@@ -25,6 +25,7 @@ def bench(*args, timeout=120, **kw):
                           text=True, timeout=timeout, **kw)
 
 
+@pytest.mark.slow
 def test_verify_passes_for_the_skeleton_targets():
     result = bench("verify", "flask-sync", "flask-stream")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -77,6 +78,7 @@ def test_list_shows_targets_and_scenarios():
         assert name in out
 
 
+@pytest.mark.slow  # a run interrupted
 def test_ctrl_c_during_a_run_leaves_nothing_running(tmp_path):
     proc = subprocess.Popen([sys.executable, "bench.py", "run", "--targets", "flask-sync",
                              "--sizes", "16KB", "--users", "2", "--duration", "30s",

@@ -14,6 +14,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import interrupt_and_check_tree, wait_until
 from upbench.lifecycle.ports import free_port
 
@@ -80,6 +82,7 @@ def requests_counted(base: str, at_least: int):
     return wait_until(counted, timeout=30, what=f"{at_least} requests counted by the UI")
 
 
+@pytest.mark.slow  # a swarm through Locust's web UI
 def test_ui_defaults_run_the_upload_scenario_without_failures():
     with ui("flask-thread", "--size", "64KB") as (base, proc):
         form, args = form_defaults(base)
@@ -113,6 +116,7 @@ def test_ui_defaults_run_the_upload_scenario_without_failures():
         interrupt_and_check_tree(proc, ("locust", "gunicorn"))
 
 
+@pytest.mark.slow  # Locust's web UI started
 def test_ui_offers_tus_only_for_a_tus_target():
     with ui("resumable", "--size", "2MB") as (base, proc):
         form, args = form_defaults(base)
@@ -133,3 +137,18 @@ def test_ui_refuses_a_scenario_the_target_cannot_run():
     assert result.stderr.strip().splitlines() == [
         "bench.py: error: flask-sync cannot run scenario 'resumable' in the web UI (it offers: "
         "upload, mixed, idle, slow, slow-mixed, retry-from-zero)"]
+
+
+def test_ui_form_sends_a_real_file_under_a_name_template(tmp_path):
+    photo = tmp_path / "cat.jpg"
+    photo.write_bytes(b"\xff\xd8" + bytes(range(256)) * 100)
+    with ui("flask-stream", "--file", str(photo), "--content-type", "image/jpeg",
+            "--filename", "{n}-{name}") as (base, proc):
+        form, _ = form_defaults(base)
+        assert (form["upload_file"], form["content_type"], form["filename"]) == \
+            (str(photo), "image/jpeg", "{n}-{name}")
+        swarm(base, form)
+        stats = requests_counted(base, 4)
+        [row] = [s for s in stats["stats"] if s["name"] != "Aggregated"]
+        assert row["name"] == f"/upload [{photo.stat().st_size}B]" and row["num_failures"] == 0
+        interrupt_and_check_tree(proc, ("locust", "gunicorn"))

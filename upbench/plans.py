@@ -8,19 +8,28 @@
 - `--quick` (~90 s): every target, `upload` + `mixed` + `resumable`, one short level each.
 Any of --scenarios/--sizes/--users/--rate replaces the plan with the plain sweep of those
 flags (every scenario x size x level), filled in with the plan's values for the others.
+`--file` does too: the size is the files' (their mean when several). The `oversize`
+scenario sends bodies over --max-upload (default then 1MB; its sizes default 1500KB,8MB);
+the other scenarios' sizes stay at or below it.
 """
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
+import os
+import re
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from loadtests.catalog import SCENARIOS
 from loadtests.request import TUS_RETRY_DELAYS, RequestSpec, split_credentials
+from loadtests.s3multipart import MIN_PART, bucket_and_key
 from loadtests.units import parse_duration, parse_size
 from targets.common.work import Work
 from upbench import claims, registry
-from upbench.config import ClaimsPlan, LoadLevel, RunConfig, Stage
+from upbench.config import SLO_METRICS, CapacityPlan, ClaimsPlan, LoadLevel, RunConfig, SearchPlan, Slo, Stage
 from upbench.errors import UsageError
 from upbench.run.subject import Subject
 
@@ -34,7 +43,16 @@ QUICK = dict(scenarios="upload,mixed,resumable", sizes="256KB", users="4", durat
                      ("resumable", "12MB", "2")))
 
 
+OVERSIZE_LIMIT = "1MB"          # --max-upload when the oversize scenario runs without one
+OVERSIZE_SIZES = "1500KB,8MB"   # the oversize scenario's sizes without --sizes
+
+
 def config_from_args(args) -> RunConfig:
+    if getattr(args, "presign", None):
+        if args.url:
+            raise UsageError("--presign and --url exclude each other (--presign is the app's "
+                             "ticket endpoint, the storage URL comes from its answer)")
+        args = argparse.Namespace(**{**vars(args), "url": args.presign})
     plan = QUICK if args.quick else DEFAULT
 
     def pick(name: str) -> str:
@@ -49,12 +67,13 @@ def config_from_args(args) -> RunConfig:
         if unknown:
             raise ValueError(f"unknown scenario(s): {', '.join(unknown)} "
                              f"(known: {', '.join(SCENARIOS)})")
-        sizes = tuple(parse_size(s) for s in _names(pick("sizes")))
+        sizes = _sizes(args, pick("sizes"))
         levels = _levels(args.rate, pick("users"))
         explicit = any(getattr(args, f) is not None for f in ("scenarios", "sizes", "users",
-                                                              "rate"))
+                                                              "rate")) or bool(args.file)
         if explicit:
-            stages = tuple(Stage(s, sizes, levels) for s in scenarios)
+            stages = tuple(Stage(s, _over_sizes(args) if SCENARIOS[s].over_limit else sizes,
+                                 levels) for s in scenarios)
         else:
             stages = tuple(Stage(s, tuple(parse_size(x) for x in _names(z)), _levels(None, u))
                            for s, z, u in plan["stages"]
@@ -65,10 +84,19 @@ def config_from_args(args) -> RunConfig:
             raise ValueError(f"--warmup ({warmup:g}s) must be shorter than --duration "
                              f"({duration:g}s)")
         Work.parse(args.work)
-        max_upload = parse_size(args.max_upload or "1GiB")
-        if max(x for st in stages for x in st.sizes) > max_upload:
-            raise ValueError(f"a size is above --max-upload ({args.max_upload or '1GiB'}): "
+        over = any(SCENARIOS[st.scenario].over_limit for st in stages)
+        limit_text = args.max_upload or (OVERSIZE_LIMIT if over else "1GiB")
+        max_upload = parse_size(limit_text)
+        if max([x for st in stages if not SCENARIOS[st.scenario].over_limit
+                for x in st.sizes], default=0) > max_upload:
+            raise ValueError(f"a size is above --max-upload ({limit_text}): "
                              "every upload would be refused with 413")
+        if min([x for st in stages if SCENARIOS[st.scenario].over_limit for x in st.sizes],
+               default=max_upload + 1) <= max_upload:
+            raise ValueError(f"the oversize scenario's sizes must be above --max-upload "
+                             f"({limit_text})")
+        if over and args.url and not args.max_upload:
+            raise ValueError("the oversize scenario needs the endpoint's limit: --max-upload")
         bandwidth = parse_size(args.bandwidth)
         chunk_size = parse_size(args.chunk_size)
         if not 0 <= args.drop_rate < 1:
@@ -95,7 +123,7 @@ def config_from_args(args) -> RunConfig:
                      max_upload=max_upload, bandwidth=bandwidth, chunk_size=chunk_size,
                      drop_rate=args.drop_rate, url=url, name=args.name,
                      out=out, quiet=args.quiet, request=request, status_url=status_url,
-                     url_limit=max_upload if args.url and args.max_upload else None,
+                     url_limit=max_upload if args.url and (args.max_upload or over) else None,
                      verify=not args.no_verify,
                      retry_delays=TUS_RETRY_DELAYS if args.retry_delays is None
                      else args.retry_delays, locust_csv=args.csv, repeat=args.repeat,
@@ -129,7 +157,11 @@ def _distributed(args) -> int:
 
 _URL_ONLY = {"--field": "field", "--form": "form", "--header": "header", "--method": "method",
              "--body": "body", "--expect": "expect", "--insecure": "insecure",
-             "--cacert": "cacert", "--status-url": "status_url", "--no-verify": "no_verify"}
+             "--cacert": "cacert", "--status-url": "status_url", "--no-verify": "no_verify",
+             "--file": "file", "--content-type": "content_type", "--filename": "filename",
+             "--expect-continue": "expect_continue", "--chunked": "chunked",
+             "--presign-map": "presign_map", "--multipart-part-size": "multipart_part_size",
+             "--multipart-concurrency": "multipart_concurrency"}
 
 
 def _endpoint(args, scenarios: tuple[str, ...]) -> tuple[str | None, RequestSpec, str | None]:
@@ -162,12 +194,71 @@ def _endpoint(args, scenarios: tuple[str, ...]) -> tuple[str | None, RequestSpec
     if tus and (raw or args.method or args.field or args.form):
         raise UsageError(f"the {tus[0]} scenario speaks tus: --body, --method, --field and "
                          "--form do not apply")
+    if args.content_type and "content-type" in names:
+        raise UsageError("--content-type and a Content-Type header exclude each other")
+    if args.expect_continue and "expect" in names:
+        raise UsageError("--expect-continue sends the Expect header itself")
+    transfer, part_size = _transfer(args, raw, path, scenarios)
     request = RequestSpec(field=args.field or "file", form=tuple(args.form or ()),
                           headers=headers, method=args.method or ("PUT" if raw else "POST"),
                           body=args.body or "multipart", expect=args.expect or (),
                           username=username, password=password, insecure=args.insecure,
-                          cacert=args.cacert)
+                          cacert=args.cacert, files=tuple(args.file or ()),
+                          content_type=args.content_type, filename=args.filename,
+                          expect_continue=args.expect_continue, chunked=args.chunked or 0,
+                          transfer=transfer, ticket_map=tuple(args.presign_map or ()),
+                          part_size=part_size, part_concurrency=args.multipart_concurrency or 4)
     return url, request, _status_path(args.status_url, url)
+
+
+def _transfer(args, raw: bool, path: str, scenarios: tuple[str, ...]) -> tuple[str, int]:
+    """How the bytes travel: direct, through the app's ticket (--presign), or as an S3
+    multipart upload (--multipart-part-size); and the part size."""
+    if args.presign_map and not args.presign:
+        raise UsageError("--presign-map reads the answer of --presign: give --presign URL")
+    if args.multipart_concurrency is not None and not args.multipart_part_size:
+        raise UsageError("--multipart-concurrency goes with --multipart-part-size")
+    special = [s for s in scenarios if SCENARIOS[s].needs != ("upload",)
+               or SCENARIOS[s].over_limit]
+    if (args.presign or args.multipart_part_size) and special:
+        raise UsageError(f"the {special[0]} scenario sends its own requests: not with "
+                         "--presign or --multipart-part-size")
+    if args.presign:
+        if args.multipart_part_size:
+            raise UsageError("--presign and --multipart-part-size exclude each other")
+        if raw or args.field or args.form or args.method:
+            raise UsageError("--presign: the ticket says how to send the file (no --body, "
+                             "--field, --form or --method)")
+        return "presign", 0
+    if not args.multipart_part_size:
+        return "direct", 0
+    try:
+        part_size = parse_size(args.multipart_part_size)
+        bucket_and_key(path)
+    except ValueError as exc:
+        raise UsageError(f"--multipart-part-size: {exc}")
+    if part_size < MIN_PART:
+        raise UsageError(f"--multipart-part-size must be at least 5MiB (S3's smallest part), "
+                         f"got {args.multipart_part_size}")
+    if not raw or args.field or args.form or args.chunked:
+        raise UsageError("--multipart-part-size: an S3 multipart upload takes --body raw "
+                         "(no --field, --form or --chunked)")
+    if args.multipart_concurrency is not None and args.multipart_concurrency < 1:
+        raise UsageError("--multipart-concurrency must be at least 1")
+    return "s3-multipart", part_size
+
+
+def _sizes(args, text: str) -> tuple[int, ...]:
+    """--sizes, or with --file the files' own size (their mean)."""
+    if args.file:
+        if args.sizes is not None:
+            raise ValueError("--file sets the size: not with --sizes")
+        return (sum(os.path.getsize(f) for f in args.file) // len(args.file),)
+    return tuple(parse_size(s) for s in _names(text))
+
+
+def _over_sizes(args) -> tuple[int, ...]:
+    return tuple(parse_size(s) for s in _names(args.sizes or OVERSIZE_SIZES))
 
 
 def _status_path(template: str | None, url: str) -> str | None:
@@ -204,8 +295,90 @@ def claims_plan_from_args(args) -> ClaimsPlan:
         raise UsageError("--workers must be at least 1")
     ids = tuple(c.id for c in chosen) if args.claims.strip() else ()  # (): all claims
     settings = dict(workers=args.workers, out=_out_dir(args.out), quiet=args.quiet,
-                    locust_csv=args.csv)
+                    locust_csv=args.csv,
+                    browser=_browser(args.browser) if args.browser else None)
     return ClaimsPlan.quick(ids, **settings) if args.quick else ClaimsPlan(ids, **settings)
+
+
+SLO_PERCENTILES = ("p50", "p90", "p95", "p99", "p999")
+_SLO = re.compile(r"^\s*(?:(?P<metric>[a-z]+)\s+)?(?P<pct>p\d+)\s*<\s*(?P<limit>\S+)\s*$")
+
+
+def parse_slo(text: str) -> Slo:
+    """`'p99<1s'`, `'completion p99<30s'`, `'ttfb p95<200ms'` -> Slo; ValueError otherwise."""
+    match = _SLO.match(text.lower())
+    if not match:
+        raise ValueError(f"bad --slo {text!r}: expected [latency|ttfb|completion] PCTL<DURATION, "
+                         "e.g. 'p99<1s' or 'completion p99<30s'")
+    metric = match["metric"] or "latency"
+    if metric not in SLO_METRICS:
+        raise ValueError(f"bad --slo {text!r}: unknown metric {metric!r} "
+                         f"(known: {', '.join(SLO_METRICS)})")
+    if match["pct"] not in SLO_PERCENTILES:
+        raise ValueError(f"bad --slo {text!r}: unknown percentile {match['pct']!r} "
+                         f"(known: {', '.join(SLO_PERCENTILES)})")
+    try:
+        limit = parse_duration(match["limit"])
+    except ValueError as exc:
+        raise ValueError(f"bad --slo {text!r}: {exc}")
+    return Slo(metric, match["pct"], limit * 1000)
+
+
+CAPACITY = dict(duration="3s", warmup="500ms", search=SearchPlan())
+CAPACITY_QUICK = dict(duration="2s", warmup="500ms",
+                      search=SearchPlan(resolution=0.2, max_reps=3, max_levels=10, budget_s=90.0))
+
+
+def capacity_from_args(args) -> tuple[CapacityPlan, RunConfig]:
+    """`bench.py capacity`: the search plan (--quick: shorter levels, a 20 % resolution, fewer
+    levels) and the RunConfig its levels run with (one open-loop `upload` stage)."""
+    base = CAPACITY_QUICK if args.quick else CAPACITY
+    try:
+        size = parse_size(args.size)
+        duration = parse_duration(args.duration or base["duration"])
+        warmup = parse_duration(base["warmup"])
+        if warmup >= duration:
+            raise ValueError(f"--duration must be longer than the warm-up ({warmup:g}s)")
+        Work.parse(args.work)
+        resolution = float(args.resolution.strip().rstrip("%")) / 100
+        if not 0.01 <= resolution <= 1:
+            raise ValueError(f"bad --resolution {args.resolution!r}: between 1% and 100%")
+    except ValueError as exc:
+        raise UsageError(str(exc))
+    search = base["search"]
+    max_rate = search.max_rate if args.max_rate is None else args.max_rate
+    start = min(search.start if args.start_rate is None else args.start_rate, max_rate)
+    for flag, value in (("--max-rate", max_rate), ("--start-rate", start)):
+        if value <= 0:
+            raise UsageError(f"{flag} must be positive")
+    for flag, count in (("--workers", args.workers), ("--processes", args.processes)):
+        if count < 1:
+            raise UsageError(f"{flag} must be at least 1")
+    search = dataclasses.replace(search, start=start, max_rate=max_rate, resolution=resolution,
+                                 min_rate=min(search.min_rate, start))
+    url, request, status_url = _endpoint(args, ("upload",))
+    if args.url:
+        targets: tuple[str, ...] = ()
+    else:
+        try:
+            targets = tuple(t.name for t in registry.select(args.targets))
+        except registry.UnknownTarget as exc:
+            raise UsageError(str(exc))
+    level = Stage("upload", (size,), ())  # the rates are the search's
+    config = RunConfig(targets=targets, stages=(level,), duration=duration, warmup=warmup,
+                       work=args.work, workers=args.workers, worker_class=args.worker_class,
+                       processes=args.processes,
+                       url=url, name=args.name, out=_out_dir(args.out), quiet=args.quiet, request=request,
+                       status_url=status_url, verify=not args.no_verify)
+    return CapacityPlan(size, tuple(args.slo), search), config
+
+
+def _browser(text: str) -> str:
+    """--browser PATH: a Chromium that exists (found on PATH or as a path), else exit 2."""
+    found = shutil.which(text)
+    if found is None:
+        raise UsageError(f"--browser {text}: not an executable (a Chromium, e.g. /usr/bin/chromium)")
+    return found
 
 
 def _out_dir(text: str | None) -> Path | None:

@@ -5,7 +5,8 @@ Ctrl-C stops both.
 
 Offered: every scenario whose needs the target meets, as `bench.py run` decides it (tus only
 for a tus target, bystanders only with /health), except those where upbench kills the target
-(crash): the UI never does, so it would be `upload` under another name.
+(crash): the UI never does, so it would be `upload` under another name; nor `oversize`,
+whose sizes must be over a limit the UI's target does not have (it runs with 1 GiB).
 """
 
 from __future__ import annotations
@@ -28,14 +29,16 @@ from upbench.run.subject import Subject
 def offered(subject: Subject) -> list[Scenario]:
     """The scenarios the UI offers against `subject` (one of our targets: /health, its
     protocols), in the catalogue's order."""
-    return [s for s in SCENARIOS.values() if not s.own_server and subject.missing(s) is None]
+    return [s for s in SCENARIOS.values()
+            if not s.own_server and not s.over_limit and subject.missing(s) is None]
 
 
 def serve_ui(target: Target, web_port: int, workers: int, work: str, size: int,
-        scenario: str = "upload", users: int = 4) -> int:
+             scenario: str = "upload", users: int = 4, shape: dict[str, str] | None = None) -> int:
+    """`shape`: the form's initial file, type and name fields (Locust flag -> value)."""
     if scenario not in SCENARIOS:
         raise UsageError(f"unknown scenario {scenario!r} (known: {', '.join(SCENARIOS)})")
-    names = [s.name for s in offered(Subject(target.name, "", target.protocols))]
+    names = [s.name for s in offered(Subject.planned(target))]
     if scenario not in names:
         raise UsageError(f"{target.name} cannot run scenario {scenario!r} in the web UI "
                          f"(it offers: {', '.join(names)})")
@@ -53,6 +56,7 @@ def serve_ui(target: Target, web_port: int, workers: int, work: str, size: int,
                        running.url, "--web-host", "127.0.0.1", "--web-port", str(web_port),
                        "--upload-size", str(size), "--scenario", scenario,
                        "--users", str(users), "--spawn-rate", str(users),
+                       *[arg for pair in (shape or {}).items() for arg in pair],
                        *SCENARIOS[scenario].classes]
                 ui = processes.start(cmd, env=env, log=logs / "locust.log")
                 try:

@@ -13,4 +13,5 @@ TARGET = Target(
     as_written="000: data = file.read(); threading.Thread(target=save_file_async, "
                "args=(data, filename)).start()",
     hardening=(*AS_WRITTEN, SANITISED),
+    durable_at_ack=False,  # the thread writes the bytes after the 202
 )

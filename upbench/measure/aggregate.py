@@ -117,7 +117,11 @@ def series(uploads: list[dict], warmup: float) -> dict | None:
 
 
 def ok(sample: dict) -> bool:
-    return sample["error"] is None and is_2xx(sample["status"])
+    """A success: a 2xx; in the oversize scenario, a refusal the client could read (4xx)."""
+    status = sample["status"]
+    if sample["error"] is not None or status is None:
+        return False
+    return is_2xx(status) or sample["kind"] == "oversize" and 400 <= status < 500
 
 
 def measurement_window(samples: list[dict], duration: float, warmup: float) -> list[dict]:
@@ -186,7 +190,8 @@ def summarize(samples: list[dict], duration: float, warmup: float) -> dict:
         return [s[key] for s in good if s.get(key) is not None]
 
     sending = [s["sent"] - s["start"] - (s.get("connecting") or 0.0)
-               - (s.get("tls_handshaking") or 0.0) for s in good if s["sent"] is not None]
+               - (s.get("tls_handshaking") or 0.0) - (s.get("continue_wait") or 0.0)
+               for s in good if s["sent"] is not None]
 
     bystanders = [s for s in samples if s["kind"] == "bystander"]
     by_window = measurement_window(bystanders, duration, warmup)
@@ -208,7 +213,42 @@ def summarize(samples: list[dict], duration: float, warmup: float) -> dict:
         "open_loop": _open_loop_stats(window),
         "resume": _resume_stats(window),
         "series": series(uploads, warmup),
+        **_optional_phases(good),
+        **({"rejection": _rejection_stats(window)}
+           if any(s["kind"] == "oversize" for s in window) else {}),
     }
+
+
+# phases only some uploads have: written only when measured (the default run's results keep
+# their shape): the wait for 100 Continue, and a direct-to-storage upload's steps
+OPTIONAL_PHASES = {"continue_ms": "continue_wait", "ticket_ms": "ticket",
+                   "transfer_ms": "transfer", "complete_ms": "complete"}
+
+
+def _optional_phases(good: list[dict]) -> dict:
+    out = {}
+    for name, key in OPTIONAL_PHASES.items():
+        found = distribution([s[key] for s in good if s.get(key) is not None])
+        if found is not None:
+            out[name] = found
+    return out
+
+
+def _rejection_stats(window: list[dict]) -> dict:
+    """The oversize scenario: did the client read the refusal (a 4xx) or get a reset, how long
+    it took, and how much of the body went out before it (the client's count: what the
+    server's socket took, so at most that much was read by the server)."""
+    seen = [s for s in window if ok(s)]
+    sent = [max(0, s["bytes"] - (s.get("unsent") or 0)) for s in seen if s["bytes"]]
+    statuses = Counter(str(s["status"]) for s in seen)
+    return {"uploads": len(window), "status_seen": len(seen),
+            "reset": sum(1 for s in window if not ok(s)), "statuses": dict(statuses),
+            "stopped_early": sum(1 for s in seen if s.get("unsent")),
+            "time_to_rejection_ms": distribution([s["ttfb"] - s["start"] for s in seen
+                                                  if s["ttfb"] is not None]),
+            "sent_before_mb": distribution([b / 1e9 for b in sent]),  # (s -> ms: bytes -> MB)
+            "unsent_bytes_mean": round(sum(s.get("unsent") or 0 for s in seen) / len(seen))
+            if seen else None}
 
 
 def _resume_stats(window: list[dict]) -> dict | None:

@@ -62,6 +62,7 @@ def summarize(doc: dict) -> list[str]:
                      f"at rest ({big['scenario']}, {format_size(big['size_bytes'])}, "
                      f"{level_label(big['load'])}).")
     lines.extend(_resuming(doc))
+    lines.append(_rejections(doc))
     lines.extend(_outside_integrity(doc))
     lines.append(_data_loss(doc))
     return [line for line in lines if line]
@@ -73,6 +74,26 @@ def _failed_levels(doc: dict) -> str:
         return ""
     return ("Left out of the comparisons below (most of their uploads failed): " + "; ".join(
         f"{r['target']} ({r['scenario']}, {result_label(r)})" for r in broken) + ".")
+def _rejections(doc: dict) -> str:
+    """The oversize scenario: did the refusal reach the client, and how fast?"""
+    rs = [r for r in doc["results"] if r.get("rejection")]
+    if not rs:
+        return ""
+    seen = sum(r["rejection"]["status_seen"] for r in rs)
+    total = sum(r["rejection"]["uploads"] for r in rs)
+    reset = sorted({r["target"] for r in rs if r["rejection"]["reset"]})
+    timed = [r for r in rs if r["rejection"]["time_to_rejection_ms"]]
+    line = (f"Over the limit (oversize): the client read the refusal in {seen} of {total} "
+            "uploads" + (f"; a reset instead at {', '.join(reset)}" if reset
+                         else ", at every target"))
+    if timed:
+        slow = max(timed, key=lambda r: r["rejection"]["time_to_rejection_ms"]["p50"])
+        line += (f"; slowest to refuse: {slow['target']} (p50 "
+                 f"{slow['rejection']['time_to_rejection_ms']['p50']:.0f} ms at "
+                 f"{format_size(slow['size_bytes'])})")
+    return line + "."
+
+
 def _resuming(doc: dict) -> list[str]:
     """tus: what a cut connection cost each server, in retries, bytes and time."""
     out = []

@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 
 from loadtests.catalog import Scenario
 from loadtests.http import Connection
+from loadtests.presign import TICKET_PATH
 from loadtests.request import RequestSpec
-from targets.spec import PROTOCOLS
+from targets.spec import PROTOCOLS, Target
 from upbench.lifecycle.server import RunningTarget, ServerOptions
 from upbench.measure.storage import Storage
 
@@ -44,14 +45,22 @@ class Subject:
     completion: str = "poll"     # how a 202's completion is learned ("records": from disk)
 
     @classmethod
+    def planned(cls, target: Target) -> Subject:
+        """One of our targets before it runs: enough to plan its levels and offer scenarios."""
+        return cls(target.name, "", target.protocols)
+
+    @classmethod
     def of(cls, running: RunningTarget, options: ServerOptions | None = None) -> Subject:
         """One of our running targets: every check applies, every scenario it speaks runs."""
         target, options = running.target, options or ServerOptions()
         sync = target.server == "gunicorn" and (options.worker_class or target.worker_class) \
             == "sync"
+        presign = "presign" in target.protocols  # its uploads go through a ticket
         return cls(target.name, running.url, target.protocols, running=running,
                    concurrency=options.workers if sync else None,
                    tus_path=TUS_PATH if "tus" in target.protocols else None,
+                   upload_path=TICKET_PATH if presign else None,
+                   request=RequestSpec(transfer="presign") if presign else RequestSpec(),
                    completion=target.completion)
 
     @classmethod

@@ -36,8 +36,7 @@ LEVEL_OVERHEAD_S = 4  # per level beyond its duration: Locust's start, the integ
 def run_sweep(config: RunConfig, argv: list[str]) -> Path:
     """The whole sweep; returns its folder (results.json, index.html, samples)."""
     targets = [] if config.url else registry.select(",".join(config.targets))
-    subjects = [_placeholder(t.name, t.protocols) for t in targets] if targets else \
-        [external_subject(config)]
+    subjects = [Subject.planned(t) for t in targets] if targets else [external_subject(config)]
     plans = {s.name: plan_levels(config, s) for s in subjects}
     ctx = RunContext.open(mask_argv(argv), config.as_dict(), config.out, config.pin,
                           config.processes, Progress(sum(map(len, plans.values())) * config.repeat,
@@ -96,11 +95,6 @@ def _sweep_interleaved(ctx: RunContext, config: RunConfig, targets: list[Target]
             ctx.save()
 
 
-def _placeholder(name: str, protocols: tuple[str, ...]) -> Subject:
-    """Our target before it runs: enough to plan its levels."""
-    return Subject(name, "", protocols)
-
-
 def external_subject(config: RunConfig) -> Subject:
     """Anyone's endpoint (`--url`), as the plan describes it."""
     return Subject.external(config.url, config.name, config.request, config.status_url,
@@ -109,8 +103,17 @@ def external_subject(config: RunConfig) -> Subject:
 
 def _sweep_external(ctx: RunContext, config: RunConfig, subject: Subject,
                     levels: list[Level]) -> None:
+    verified = verified_external(ctx, config, subject)
+    if verified is None:
+        ctx.progress.skip(len(levels) * config.repeat)
+        return
+    for rep in range(1, config.repeat + 1):
+        run_levels(ctx, verified, levels, rep if config.repeat > 1 else None)
+
+
+def verified_external(ctx: RunContext, config: RunConfig, subject: Subject) -> Subject | None:
     """Anyone's endpoint: verify is advisory there (what can be checked from outside, each
-    check reported); only uploads that fail outright skip the measurement."""
+    check reported); only uploads that fail outright skip the measurement (None)."""
     check = verify(subject) if config.verify else skipped_verify(subject.name)
     ctx.verified(check)
     subject = dataclasses.replace(subject, digest=check.get("digest"))
@@ -118,15 +121,13 @@ def _sweep_external(ctx: RunContext, config: RunConfig, subject: Subject,
         if item.get("advisory") and not item["ok"]:
             ctx.progress.warn(f"{subject.name}: {item['name']}: {item['detail']}")
     if check["ok"]:
-        for rep in range(1, config.repeat + 1):
-            run_levels(ctx, subject, levels, rep if config.repeat > 1 else None)
-    else:
-        failed = [c for c in check["checks"] if not c["ok"] and not c.get("advisory")]
-        ctx.progress.warn(f"{subject.name}: verify failed ({failed[0]['name']} "
-                          f"{failed[0]['detail'][:160]}"
-                          + (f"; {len(failed) - 1} more" if len(failed) > 1 else "")
-                          + "); skipped")
-        ctx.progress.skip(len(levels) * config.repeat)
+        return subject
+    failed = [c for c in check["checks"] if not c["ok"] and not c.get("advisory")]
+    ctx.progress.warn(f"{subject.name}: verify failed ({failed[0]['name']} "
+                      f"{failed[0]['detail'][:160]}"
+                      + (f"; {len(failed) - 1} more" if len(failed) > 1 else "")
+                      + "); skipped")
+    return None
 
 
 def plan_levels(config: RunConfig, subject: Subject) -> list[Level]:

@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 
 from loadtests.http import Connection, Exchange, is_2xx
-from loadtests.payload import Body, Payload
-from loadtests.request import MASK, is_secret
+from loadtests.payload import Body, FilePayload, Payload
+from loadtests.request import MASK, RequestSpec, is_secret
 from loadtests.tus import CHUNK_TYPE, TUS, location_path, metadata
 from loadtests.upload import UploadRequest, evidence, final_state, parse_json, post_upload
 from upbench.lifecycle.processes import poll_until
@@ -68,8 +68,8 @@ def verify(subject: Subject) -> dict:
             ex = conn.request("GET", subject.health_path)
             checks.add("health", ex.status == 200, f"GET {subject.health_path} -> {ex.status or ex.error}")
         if subject.multipart:
-            for size in SIZES:
-                digests.append(_check_upload(checks, conn, subject, size))
+            for payload in _payloads(subject):
+                digests.append(_check_upload(checks, conn, subject, payload))
         if subject.tus_path:
             _check_tus(checks, conn, subject)
         if subject.status_path and not subject.advisory:
@@ -96,13 +96,28 @@ def skipped_verify(name: str) -> dict:
          "detail": "skipped (--no-verify): integrity is judged from the answers alone"}]}
 
 
-def _check_upload(checks: Checks, conn: Connection, subject: Subject, size: int) -> str | None:
-    """One upload of `size` bytes; anyone's endpoint: what its answer proves (DIGESTS)."""
+def _payloads(subject: Subject) -> list:
+    """Random bodies of SIZES (ours: those under its limit), or each --file once."""
+    request: RequestSpec = subject.request
+    if request.files:
+        return [FilePayload((path,)) for path in request.files]
+    limit = int(subject.running.env.get("UPBENCH_MAX_UPLOAD", SIZES[-1])) \
+        if subject.running else SIZES[-1]
+    return [Payload(size) for size in
+            (tuple(s for s in SIZES if s <= limit) or (min(SIZES[0], limit),))]
+
+
+def _check_upload(checks: Checks, conn: Connection, subject: Subject, payload) -> str | None:
+    """One upload of `payload`; anyone's endpoint: what its answer proves (DIGESTS)."""
+    size = payload.size
     label = f"upload {size} B"
-    payload = Payload(size)
     body = payload.unique()
-    name = f"verify-{size}-{os.urandom(4).hex()}.bin"
-    ex, reply = UploadRequest(subject.verify_path, subject.request).send(conn, body, name)
+    uploader = UploadRequest(subject.verify_path, subject.request)
+    name = uploader.file_name(f"verify-{size}-{os.urandom(4).hex()}.bin", body)
+    try:
+        ex, reply, _ = uploader.upload(conn, body, name)
+    finally:
+        uploader.close()
     expect = subject.request.expect
     if not checks.add(f"{label}: " + ("answers " + "/".join(map(str, expect)) if expect
                                       else "2xx"), subject.request.success(ex.status),
@@ -178,13 +193,18 @@ def _check_refusals(checks: Checks, subject: Subject) -> None:
     """A missing file field and a body over the known limit must answer 4xx: not a 5xx, not
     a 2xx (accepted without its file?), not a hang."""
     uploader = UploadRequest(subject.verify_path, subject.request)
+    if subject.request.transfer != "direct":
+        checks.add("refusals", True, "not applicable: the bytes go to storage, not to the "
+                   "endpoint", advisory=True, skipped=True)
+        return
     conn = subject.connection(timeout=REFUSAL_TIMEOUT_S)
     try:
         if subject.request.raw:
             checks.add("missing field is 4xx", True, "not applicable: a raw body has no fields",
                        advisory=True, skipped=True)
         else:
-            ex, _ = uploader.send(conn, Payload(16).unique(), "x.bin",
+            ex, _ = uploader.send(conn, Payload(16).unique(),
+                                  uploader.file_name("x.bin", Body((), 0, "")),
                                   field=f"not-{subject.request.field}")
             checks.add("missing field is 4xx", 400 <= ex.status < 500, _answer(ex),
                        advisory=True)
@@ -192,7 +212,8 @@ def _check_refusals(checks: Checks, subject: Subject) -> None:
             checks.add("oversized body is 4xx", True, "skipped: no upload limit known "
                        "(--max-upload SIZE says the endpoint's)", advisory=True, skipped=True)
         else:
-            ex, _ = uploader.send(conn, _filler(subject.limit + 1), "oversized.bin")
+            ex, _ = uploader.send(conn, _filler(subject.limit + 1),
+                                  uploader.file_name("oversized.bin", Body((), 0, "")))
             checks.add("oversized body is 4xx", 400 <= ex.status < 500,
                        f"{subject.limit + 1} bytes " + _answer(ex), advisory=True)
     finally:
