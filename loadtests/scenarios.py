@@ -161,7 +161,10 @@ def _finish(environment, **_):
         _collector.save()
         return
     gevent.wait(list(slices), timeout=GRACE_S)  # first: their last reports may start polls
-    gevent.joinall(list(pending), timeout=GRACE_S)
+    deadline = time.monotonic() + GRACE_S
+    # an upload that ends meanwhile starts its completion poll: wait for that one too
+    while (alive := [g for g in pending if not g.dead]) and time.monotonic() < deadline:
+        gevent.joinall(alive, timeout=deadline - time.monotonic())
     gevent.killall(list(pending), block=True, timeout=5)
     if isinstance(_writer, relay.SampleSender):
         _writer.done()

@@ -23,6 +23,8 @@ class Target:
     server: str = "gunicorn"        # "gunicorn" (WSGI) or "uvicorn" (ASGI)
     worker_class: str = "sync"      # gunicorn worker class
     acknowledges: str = "stored"    # "stored" (201) or "accepted" (202, done later)
+    durable_at_ack: bool = True     # the bytes are on disk when it answers (False: a crash
+                                    # after the answer can lose an acknowledged upload)
     protocols: tuple[str, ...] = ("upload",)  # "upload" (multipart POST), "tus", "presign"
     services: tuple[str, ...] = ()  # helper services started first (see upbench.lifecycle.services)
     sidecars: tuple[str, ...] = ()  # extra processes of the target (see upbench.lifecycle.services)

@@ -196,3 +196,28 @@ def test_expect_continue_gets_100_or_an_early_413(target):
     assert ex.status == 413 and ex.error is None, (ex.status, ex.error)
     if target.target.server == "uvicorn":
         assert ex.unsent == length and ex.sent is None
+
+
+def test_page_offers_a_form_and_a_fetch_upload(target):
+    conn = Connection(target.url)
+    ex = conn.request("GET", "/page")
+    conn.close()
+    assert ex.status == 200 and b"text/html" in ex.head.lower()
+    page = ex.body.decode()
+    for part in ('<form id="form" method="post" action="/upload?answer=html" '
+                 'enctype="multipart/form-data">', 'type="file"', 'id="fetch"', "fetch(\"/upload\""):
+        assert part in page, part
+
+
+def test_form_upload_lands_on_a_page_and_json_stays_the_default(target):
+    conn = Connection(target.url)
+    body = Payload(5_000).unique()
+    ex, reply = post_upload(conn, "/upload?answer=html", body, "form.bin")
+    conn.close()
+    assert ex.status in (201, 202) and b"text/html" in ex.head.lower(), ex.head
+    assert b'id="answer"' in ex.body and b"form.bin" in ex.body and b"5000 bytes" in ex.body
+    ex, reply, _ = upload(target, 5_000)
+    assert ex.status in (201, 202) and reply["bytes"] == 5_000  # no flag: JSON as before
+    headers, bad = BAD_REQUESTS["missing field"]
+    ex, _ = raw(target, "POST", "/upload?answer=html", headers, bad)
+    assert ex.status == 400 and b"Upload failed (400)" in ex.body

@@ -246,7 +246,9 @@ def test_stored_verdicts_are_what_the_stored_results_say():
 
     doc = json.loads(GOLDEN.read_text())
     again = {v["id"]: v["verdict"] for v in verdicts.evaluate(doc)}
-    assert again == {v["id"]: v["verdict"] for v in doc["verdicts"]}
+    stored = {v["id"]: v["verdict"] for v in doc["verdicts"]}
+    assert {k: again[k] for k in stored} == stored
+    assert {again[k] for k in again.keys() - stored.keys()} <= {"not measured"}  # newer claims
 
 
 @pytest.mark.slow  # renders and screenshots in Chromium

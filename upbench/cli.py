@@ -21,10 +21,11 @@ from upbench.errors import UsageError
 from upbench.lifecycle import load_worker, processes
 from upbench.lifecycle.processes import StartError
 from upbench.lifecycle.server import ServerOptions, serve
-from upbench.plans import claims_plan_from_args, config_from_args
+from upbench.plans import capacity_from_args, claims_plan_from_args, config_from_args, parse_slo
+from upbench.reporting import capacity as capacity_report
 from upbench.reporting import compare, html, job_summary, junit, results
 from upbench.reporting.terminal import print_summary
-from upbench.run import claims_run, sweep
+from upbench.run import capacity, claims_run, sweep
 from upbench.run.start import start_verified
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -47,6 +48,9 @@ def build_parser() -> Parser:
     judge.add_argument("--out", default=None, help="output folder (default reports/<run-id>/)")
     judge.add_argument("--quiet", action="store_true", help="no progress lines (CI)")
     _ci_flags(judge)
+    judge.add_argument("--browser", default=None, metavar="PATH",
+                       help="the Chromium of the browser (Web Vitals) claims "
+                            "(default: chromium on PATH)")
 
     run = sub.add_parser("run", help="benchmark targets over scenarios, sizes and loads")
     run.add_argument("--targets", default="", help="a,b or -c (all but c); default: all")
@@ -81,6 +85,8 @@ def build_parser() -> Parser:
     run.add_argument("--quiet", action="store_true", help="no progress lines (CI)")
     _ci_flags(run)
     _master_flags(run)
+
+    _capacity_parser(sub)
 
     verify = sub.add_parser("verify", help="check targets against the HTTP contract")
     verify.add_argument("targets", nargs="*", help="default: all")
@@ -127,6 +133,31 @@ def build_parser() -> Parser:
     return parser
 
 
+def _capacity_parser(sub) -> None:
+    cap = sub.add_parser("capacity", help="each target's highest sustainable upload rate "
+                                          "under an SLO, found by search, with its interval")
+    cap.add_argument("--targets", default="", help="a,b or -c (all but c); default: all")
+    cap.add_argument("--slo", action="append", required=True, type=_arg(parse_slo),
+                     help="an objective every sustained rate meets, e.g. 'p99<1s', "
+                          "'completion p99<30s', 'ttfb p95<200ms' (repeatable)")
+    cap.add_argument("--size", default="1MB", help="size of each upload (default 1MB)")
+    cap.add_argument("--work", default="sha256", help="none, sha256, cpu:MS, sleep:MS")
+    cap.add_argument("--max-rate", type=float, default=None,
+                     help="uploads/s the search never goes beyond (default 2000)")
+    cap.add_argument("--start-rate", type=float, default=None,
+                     help="first rate tried (default 8/s); doubled until the SLO breaks")
+    cap.add_argument("--resolution", default="10%",
+                     help="bisect until the bracket is this narrow (default 10%%; --quick 20%%)")
+    cap.add_argument("--duration", default=None, help="per level (default 3s; --quick 2s)")
+    cap.add_argument("--workers", type=int, default=2, help="server worker processes")
+    cap.add_argument("--worker-class", default=None, help="override the gunicorn worker class")
+    cap.add_argument("--processes", type=int, default=1,
+                     help="Locust processes generating load (when one is the bound)")
+    cap.add_argument("--quick", action="store_true",
+                     help="2 s levels, 20%% resolution, at most 10 levels per target")
+    _endpoint_flags(cap)
+    cap.add_argument("--out", default=None, help="output folder (default reports/<run-id>/)")
+    cap.add_argument("--quiet", action="store_true", help="no progress lines (CI)")
 def _worker_parser(sub) -> None:
     worker = sub.add_parser("worker", help="generate load for a `run --master` elsewhere")
     worker.add_argument("--master-host", required=True, help="the machine running `run --master`")
@@ -239,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 CLAIMS_FLAGS = {"--claims", "--quick", "--workers", "--out", "--quiet", "--junit", "--baseline",
-                "--csv"}
+                "--csv", "--browser"}
 
 
 def _default_command(argv: list[str]) -> str:
@@ -261,6 +292,15 @@ def cmd_run(args, argv) -> int:
     config = config_from_args(args)
     ci = CiOutputs.from_args(args)
     return _finished(sweep.run_sweep(config, argv), config.quiet, ci)
+
+
+def cmd_capacity(args, argv) -> int:
+    plan, config = capacity_from_args(args)
+    out = capacity.run_capacity(plan, config, argv)
+    doc = json.loads((out / "results.json").read_text())
+    print("\n".join(capacity_report.table_lines(doc)))
+    print(out)
+    return EXIT_FAILED if any(not v["ok"] for v in doc["verify"]) else EXIT_OK
 
 
 @dataclass(frozen=True)
@@ -396,8 +436,8 @@ def cmd_list(args, argv) -> int:
 
 
 COMMANDS = {"claims": cmd_claims, "run": cmd_run, "verify": cmd_verify, "serve": cmd_serve,
-            "report": cmd_report, "compare": cmd_compare, "ui": cmd_ui, "list": cmd_list,
-            "worker": cmd_worker}
+            "capacity": cmd_capacity, "report": cmd_report, "compare": cmd_compare, "ui": cmd_ui,
+            "list": cmd_list, "worker": cmd_worker}
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -101,6 +101,7 @@ class ClaimsPlan:
     out: Path | None = None
     quiet: bool = False
     locust_csv: bool = False      # --csv: Locust's own CSV files per level
+    browser: str | None = None    # --browser PATH: the Chromium of the browser claims
 
     @classmethod
     def quick(cls, claims: tuple[str, ...] = (), **settings) -> ClaimsPlan:
@@ -118,3 +119,49 @@ class ClaimsPlan:
         return RunConfig(targets=targets, stages=(), duration=self.duration,
                          warmup=self.warmup, workers=self.workers, out=self.out,
                          quiet=self.quiet, locust_csv=self.locust_csv).as_dict()
+
+
+SLO_METRICS = {"latency": "latency_ms", "ttfb": "ttfb_ms", "completion": "completion_ms"}
+
+
+@dataclass(frozen=True)
+class Slo:
+    """One objective of `bench.py capacity`: `percentile` of `metric` below `limit_ms`."""
+    metric: str        # latency | ttfb | completion
+    percentile: str    # p50 ... p999
+    limit_ms: float
+
+    def __str__(self) -> str:
+        limit = (f"{self.limit_ms / 1000:g}s" if self.limit_ms >= 1000
+                 else f"{self.limit_ms:g}ms")
+        head = "" if self.metric == "latency" else f"{self.metric} "
+        return f"{head}{self.percentile}<{limit}"
+
+    def observed(self, result: dict) -> float | None:
+        return (result.get(SLO_METRICS[self.metric]) or {}).get(self.percentile)
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    start: float = 8.0           # first rate (uploads/s)
+    max_rate: float = 2000.0
+    min_rate: float = 0.25       # below this the search gives up: "< min_rate"
+    growth: float = 2.0
+    resolution: float = 0.10     # bisect until hi/lo <= 1 + resolution
+    min_reps: int = 2            # a verdict needs at least this many repetitions of a rate
+    max_reps: int = 4
+    max_levels: int = 18         # per target
+    budget_s: float = 180.0      # per target: no level starts after this
+
+
+@dataclass(frozen=True)
+class CapacityPlan:
+    """`bench.py capacity`: what is uploaded, the objectives, and how the search runs."""
+    size: int
+    slos: tuple[Slo, ...]
+    search: SearchPlan = SearchPlan()
+    scenario: str = "upload"      # one multipart POST per upload, open loop
+
+    def as_dict(self) -> dict:
+        return {"size_bytes": self.size, "slo": [str(s) for s in self.slos],
+                "scenario": self.scenario, "search": asdict(self.search)}

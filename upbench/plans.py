@@ -16,7 +16,10 @@ the other scenarios' sizes stay at or below it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
+import re
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,7 +29,7 @@ from loadtests.s3multipart import MIN_PART, bucket_and_key
 from loadtests.units import parse_duration, parse_size
 from targets.common.work import Work
 from upbench import claims, registry
-from upbench.config import ClaimsPlan, LoadLevel, RunConfig, Stage
+from upbench.config import SLO_METRICS, CapacityPlan, ClaimsPlan, LoadLevel, RunConfig, SearchPlan, Slo, Stage
 from upbench.errors import UsageError
 from upbench.run.subject import Subject
 
@@ -292,8 +295,90 @@ def claims_plan_from_args(args) -> ClaimsPlan:
         raise UsageError("--workers must be at least 1")
     ids = tuple(c.id for c in chosen) if args.claims.strip() else ()  # (): all claims
     settings = dict(workers=args.workers, out=_out_dir(args.out), quiet=args.quiet,
-                    locust_csv=args.csv)
+                    locust_csv=args.csv,
+                    browser=_browser(args.browser) if args.browser else None)
     return ClaimsPlan.quick(ids, **settings) if args.quick else ClaimsPlan(ids, **settings)
+
+
+SLO_PERCENTILES = ("p50", "p90", "p95", "p99", "p999")
+_SLO = re.compile(r"^\s*(?:(?P<metric>[a-z]+)\s+)?(?P<pct>p\d+)\s*<\s*(?P<limit>\S+)\s*$")
+
+
+def parse_slo(text: str) -> Slo:
+    """`'p99<1s'`, `'completion p99<30s'`, `'ttfb p95<200ms'` -> Slo; ValueError otherwise."""
+    match = _SLO.match(text.lower())
+    if not match:
+        raise ValueError(f"bad --slo {text!r}: expected [latency|ttfb|completion] PCTL<DURATION, "
+                         "e.g. 'p99<1s' or 'completion p99<30s'")
+    metric = match["metric"] or "latency"
+    if metric not in SLO_METRICS:
+        raise ValueError(f"bad --slo {text!r}: unknown metric {metric!r} "
+                         f"(known: {', '.join(SLO_METRICS)})")
+    if match["pct"] not in SLO_PERCENTILES:
+        raise ValueError(f"bad --slo {text!r}: unknown percentile {match['pct']!r} "
+                         f"(known: {', '.join(SLO_PERCENTILES)})")
+    try:
+        limit = parse_duration(match["limit"])
+    except ValueError as exc:
+        raise ValueError(f"bad --slo {text!r}: {exc}")
+    return Slo(metric, match["pct"], limit * 1000)
+
+
+CAPACITY = dict(duration="3s", warmup="500ms", search=SearchPlan())
+CAPACITY_QUICK = dict(duration="2s", warmup="500ms",
+                      search=SearchPlan(resolution=0.2, max_reps=3, max_levels=10, budget_s=90.0))
+
+
+def capacity_from_args(args) -> tuple[CapacityPlan, RunConfig]:
+    """`bench.py capacity`: the search plan (--quick: shorter levels, a 20 % resolution, fewer
+    levels) and the RunConfig its levels run with (one open-loop `upload` stage)."""
+    base = CAPACITY_QUICK if args.quick else CAPACITY
+    try:
+        size = parse_size(args.size)
+        duration = parse_duration(args.duration or base["duration"])
+        warmup = parse_duration(base["warmup"])
+        if warmup >= duration:
+            raise ValueError(f"--duration must be longer than the warm-up ({warmup:g}s)")
+        Work.parse(args.work)
+        resolution = float(args.resolution.strip().rstrip("%")) / 100
+        if not 0.01 <= resolution <= 1:
+            raise ValueError(f"bad --resolution {args.resolution!r}: between 1% and 100%")
+    except ValueError as exc:
+        raise UsageError(str(exc))
+    search = base["search"]
+    max_rate = search.max_rate if args.max_rate is None else args.max_rate
+    start = min(search.start if args.start_rate is None else args.start_rate, max_rate)
+    for flag, value in (("--max-rate", max_rate), ("--start-rate", start)):
+        if value <= 0:
+            raise UsageError(f"{flag} must be positive")
+    for flag, count in (("--workers", args.workers), ("--processes", args.processes)):
+        if count < 1:
+            raise UsageError(f"{flag} must be at least 1")
+    search = dataclasses.replace(search, start=start, max_rate=max_rate, resolution=resolution,
+                                 min_rate=min(search.min_rate, start))
+    url, request, status_url = _endpoint(args, ("upload",))
+    if args.url:
+        targets: tuple[str, ...] = ()
+    else:
+        try:
+            targets = tuple(t.name for t in registry.select(args.targets))
+        except registry.UnknownTarget as exc:
+            raise UsageError(str(exc))
+    level = Stage("upload", (size,), ())  # the rates are the search's
+    config = RunConfig(targets=targets, stages=(level,), duration=duration, warmup=warmup,
+                       work=args.work, workers=args.workers, worker_class=args.worker_class,
+                       processes=args.processes,
+                       url=url, name=args.name, out=_out_dir(args.out), quiet=args.quiet, request=request,
+                       status_url=status_url, verify=not args.no_verify)
+    return CapacityPlan(size, tuple(args.slo), search), config
+
+
+def _browser(text: str) -> str:
+    """--browser PATH: a Chromium that exists (found on PATH or as a path), else exit 2."""
+    found = shutil.which(text)
+    if found is None:
+        raise UsageError(f"--browser {text}: not an executable (a Chromium, e.g. /usr/bin/chromium)")
+    return found
 
 
 def _out_dir(text: str | None) -> Path | None:

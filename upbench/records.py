@@ -137,6 +137,38 @@ class Integrity(TypedDict, total=False):
     note: str | None
 
 
+class VitalFigures(TypedDict):
+    """A browser figure over a level's uploads that started under load, ms."""
+    p50: float
+    max: float
+    n: int
+
+
+class BrowserUpload(TypedDict, total=False):
+    """One upload by Chromium from GET /page (upbench.measure.browser)."""
+    kind: Literal["fetch", "form"]
+    ok: bool
+    inp_ms: float | None                   # fetch: INP of the click
+    shown_ms: float                        # fetch: click -> the result on the page
+    lcp_ms: float                          # form: LCP of the landing page, from the click
+    network: dict[str, float] | None       # DevTools' phases (Queueing ... Content Download)
+    error: str
+    wall_s: float
+    under_load: bool                       # started while the level's load ran
+
+
+class BrowserFigures(TypedDict):
+    """A browser arm's level: what Chromium measured beside the load (run/browser_levels.py)."""
+    chromium: str                          # its version
+    interactions: list[BrowserUpload]
+    failed: int
+    after_load: int                        # succeeded, but started after the load: not counted
+    inp_ms: VitalFigures | None
+    shown_ms: VitalFigures | None
+    lcp_ms: VitalFigures | None
+    network: dict[str, dict[str, float]]   # kind -> median of each phase
+
+
 class Result(TypedDict, total=False):
     """One measured level (one Locust run against one subject): upbench.run.level.run_level."""
     target: str
@@ -181,6 +213,7 @@ class Result(TypedDict, total=False):
     transfer_ms: Distribution
     complete_ms: Distribution
     rejection: dict                        # oversize: status_seen, reset, time_to_rejection_ms…
+    browser: BrowserFigures                # a browser arm (upbench/claims/webvitals.py)
     conditions: Conditions                 # CPU of each side against its CPUs; saturated
     extended: Extended                     # a claims-run level run again longer
 
@@ -267,6 +300,91 @@ class Verdict(TypedDict):
     meaning: NotRequired[str | None]       # the "What it means" sentence
 
 
+class SustainCheck(TypedDict):
+    """One criterion of a capacity level (upbench/measure/sustain.py)."""
+    name: str
+    observed: float | None
+    limit: float
+    unit: str
+    margin: float                          # observed / limit, clipped to [0.01, 1e6]
+    text: str
+
+
+class Backlog(TypedDict):
+    slope: float                           # s per s: growth of the wait to done
+    ack_slope: float                       # the same for the answers alone
+    start: int                             # uploads in the system at the window's start
+    end: int
+    growth: int
+    arrivals: int
+
+
+class CapacityLevel(TypedDict, total=False):
+    """One open-loop level of a capacity search."""
+    rate: float
+    repetition: int
+    sustained: bool
+    margin: float                          # the largest check margin
+    failed: str | None                     # the worst check's name when not sustained
+    why: str | None
+    generator: str | None                  # why the load generator set the pace, if it did
+    checks: list[SustainCheck]
+    requests: int
+    failures: int
+    achieved_rps: float | None
+    latency_ms: dict | None                # p50, p90, p99
+    ttfb_ms: dict | None
+    completion_ms: dict | None
+    server: dict                           # rss_peak_mb, cpu_mean_pct
+    client_cpu_pct: float | None
+    start_delay_p95_ms: float | None
+    dropped: int | None
+    level_error: str | None
+    backlog: Backlog | None
+    undrained: int                         # accepted uploads still unfinished after the wait
+
+
+class RateVerdict(TypedDict):
+    rate: float
+    n: int
+    mean: float | None                     # mean log margin
+    interval: list[float] | None           # its 95 % t interval
+    sustained: int                         # repetitions sustained
+    verdict: Literal["sustained", "over", "inconclusive"]
+
+
+class CapacityAt(TypedDict):
+    rate: float
+    levels: int
+    latency_p99_ms: float | None
+    completion_p99_ms: float | None
+    achieved_rps: float | None
+    rss_peak_mb: float | None
+    cpu_mean_pct: float | None
+
+
+class Risk(TypedDict):
+    acknowledges: str | None               # "stored" or "accepted"; None: anyone's endpoint
+    before_durable: bool | None
+    text: str
+
+
+class Capacity(TypedDict, total=False):
+    """One target's capacity (`bench.py capacity`; results.json `capacity`)."""
+    target: str
+    rate: float                            # the estimate (uploads/s); "≥ rate" when bounded
+    interval: list[float | None]           # [lo, hi]; hi None: no rate was judged over
+    bound: Literal["slo", "generator", "max-rate"]
+    decided: bool                          # False: a cap ended the search first
+    slo: list[str]
+    why: str                               # why the next rate failed (or the search ended)
+    size_bytes: int
+    work: str
+    at: CapacityAt | None                  # figures at the interval's low end
+    risk: Risk
+    rates: list[RateVerdict]
+    levels: list[CapacityLevel]            # every level measured, in order
+
 def undeclared(record: dict, kind: type, path: str = "") -> list[str]:
     """The keys of `record` (and of its nested records) that `kind` does not declare."""
     hints = get_type_hints(kind)
@@ -283,3 +401,4 @@ def undeclared(record: dict, kind: type, path: str = "") -> list[str]:
             if isinstance(item, dict):
                 found += undeclared(item, nested[0], where)
     return found
+

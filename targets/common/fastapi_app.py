@@ -1,5 +1,6 @@
-"""What every FastAPI target shares: settings, the store, `/health`, `/uploads/{id}`, JSON
-errors in the contract's shape (400 instead of FastAPI's 422), and an upload size limit.
+"""What every FastAPI target shares: settings, the store, `/health`, `/uploads/{id}`, `/page`
+(targets/common/page.py; `HtmlAnswer` renders the form's answer), JSON errors in the
+contract's shape (400 instead of FastAPI's 422), and an upload size limit.
 
 FastAPI has no body limit of its own; `BodyLimit` is the small ASGI middleware a careful
 engineer adds: 413 up front for a Content-Length over the limit, and 413 as soon as a chunked
@@ -17,10 +18,11 @@ import shutil
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from targets.common import page
 from targets.common.settings import Settings
 from targets.common.store import UploadStore
 
@@ -30,6 +32,11 @@ def create_app(title: str) -> tuple[FastAPI, Settings, UploadStore]:
     store = UploadStore(settings.data_dir)
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload)
+    app.add_middleware(HtmlAnswer)  # outermost: renders BodyLimit's 413 too
+
+    @app.get("/page")
+    async def upload_page():
+        return HTMLResponse(page.UPLOAD_PAGE)
 
     @app.get("/health")
     async def health():
@@ -126,6 +133,36 @@ class BodyLimit:
         await send({"type": "http.response.start", "status": status,
                     "headers": headers + ([(b"connection", b"close")] if close else [])})
         await send({"type": "http.response.body", "body": body})
+
+
+class HtmlAnswer:
+    """`POST /upload?answer=html` (the form on /page): the handler's JSON answer, status kept,
+    sent as the landing page. The page is sent when the handler sends its last body message,
+    so BackgroundTasks still run after the answer is out."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] != "/upload" or not page.wants_html(
+                scope.get("query_string", b"").decode()):
+            return await self.app(scope, receive, send)
+        status, chunks = 500, []
+
+        async def render(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                body = page.answer(status, b"".join(chunks)).encode()
+                await send({"type": "http.response.start", "status": status,
+                            "headers": [(b"content-type", page.HTML.encode()),
+                                        (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, render)
 
 
 def persist(src, path) -> int:

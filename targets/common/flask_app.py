@@ -1,4 +1,5 @@
-"""What every Flask target shares: settings, the store, `/health`, `/uploads/<id>`, JSON errors.
+"""What every Flask target shares: settings, the store, `/health`, `/uploads/<id>`, `/page`
+(targets/common/page.py), JSON errors.
 
 Each Flask target adds only its own `POST /upload` — the pattern under test.
 
@@ -14,9 +15,10 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import ClientDisconnected, HTTPException
 
+from targets.common import page
 from targets.common.multipart_reader import BadUpload, FilePart, boundary_of
 from targets.common.settings import Settings
 from targets.common.store import UploadStore, write_chunks
@@ -48,6 +50,19 @@ def create_app(name: str) -> tuple[Flask, Settings, UploadStore]:
         if response.status_code >= 400 and request.environ.get("wsgi.input") is not None:
             response.call_on_close(lambda stream=request.environ["wsgi.input"]:
                                    discard_rest(stream))
+        return response
+
+    @app.get("/page")
+    def upload_page():
+        return Response(page.UPLOAD_PAGE, mimetype="text/html")
+
+    @app.after_request
+    def html_answer(response: Response):
+        """The form on /page posts to `/upload?answer=html`: its answer is a page (the same
+        response object, so what other hooks attached to it, such as linger, still runs)."""
+        if request.path == "/upload" and page.wants_html(request.query_string.decode()):
+            response.set_data(page.answer(response.status_code, response.get_data()))
+            response.content_type = page.HTML
         return response
 
     @app.errorhandler(HTTPException)

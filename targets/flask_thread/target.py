@@ -6,4 +6,5 @@ TARGET = Target(
     summary="reads the upload into memory, saves + works in a threading.Thread, answers 202",
     app="targets.flask_thread.app:app",
     acknowledges="accepted",
+    durable_at_ack=False,  # the thread writes the bytes after the 202
 )

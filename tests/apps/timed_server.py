@@ -2,13 +2,15 @@
 
     python tests/apps/timed_server.py PORT [--before-headers-ms A] [--before-body-ms B]
                                            [--pause-every E --pause-for P]
-                                           [--status 404 --after N]
+                                           [--status 404 --after N] [--slots N]
 
 It reads each request body completely, waits A ms, sends the status line and headers, waits
 B ms, then sends the body. With --pause-every, it stops answering for P seconds out of every
 E (requests wait, none is refused), like a stop-the-world pause. With --status, every
 request after the first N answers that status instead (404: the route went away after the
-check, as in a redeploy), counted in the log. It has
+check, as in a redeploy), counted in the log. With --slots N, at most N requests are served
+at once (the others wait for a slot, none refused): N workers of A ms each, a server whose
+throughput limit is exactly N / A per ms. It has
 no /health and no /uploads/<id>: any POST path answers 200 with a plain-text body — the
 "anyone's endpoint" case. Written on raw asyncio sockets so no framework adds its own delays.
 """
@@ -22,6 +24,14 @@ from http import HTTPStatus
 
 BODY = b"thanks"
 answered = {"count": 0}
+_slots: list[asyncio.Semaphore] = []
+
+
+def slots(n: int) -> asyncio.Semaphore:
+    """The server's N slots, made in the running loop on first use."""
+    if not _slots:
+        _slots.append(asyncio.Semaphore(n))
+    return _slots[0]
 
 
 async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, opts):
@@ -37,7 +47,11 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, opt
                 phase = time.monotonic() % opts.pause_every
                 if phase < opts.pause_for:
                     await asyncio.sleep(opts.pause_for - phase)
-            await asyncio.sleep(opts.before_headers_ms / 1000)
+            if opts.slots:
+                async with slots(opts.slots):
+                    await asyncio.sleep(opts.before_headers_ms / 1000)
+            else:
+                await asyncio.sleep(opts.before_headers_ms / 1000)
             answered["count"] += 1
             status = b"200 OK"
             if opts.status and answered["count"] > opts.after:
@@ -64,6 +78,7 @@ async def main() -> None:
     parser.add_argument("--pause-for", type=float, default=0)
     parser.add_argument("--status", type=int, default=0, help="answer this after --after")
     parser.add_argument("--after", type=int, default=0, help="requests answered 200 first")
+    parser.add_argument("--slots", type=int, default=0, help="requests served at once (0: any)")
     opts = parser.parse_args()
     server = await asyncio.start_server(lambda r, w: handle(r, w, opts), "127.0.0.1", opts.port)
     print(f"listening on {opts.port}", flush=True)

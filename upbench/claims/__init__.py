@@ -4,7 +4,7 @@ upbench/reporting/verdicts.py); running the experiments is upbench/run/claims_ru
 
 from __future__ import annotations
 
-from upbench.claims import hidden, seed000, seed001, seed002, seed003, seed004
+from upbench.claims import hidden, seed000, seed001, seed002, seed003, seed004, webvitals
 from upbench.claims.model import Claim
 
 # the seed articles' titles, for the report's "What it means" (by the seeds' numbers)
@@ -15,7 +15,7 @@ SEED_TITLES = {"000": "File upload processing in Flask",
                "004": "Why background processing matters in Flask"}
 
 CLAIMS: dict[str, Claim] = {c.id: c for module in (seed000, seed001, seed002, seed003, seed004,
-                                                   hidden) for c in module.CLAIMS}
+                                                   hidden, webvitals) for c in module.CLAIMS}
 
 
 class UnknownClaim(ValueError):

@@ -218,6 +218,9 @@ def _summary(r: Result) -> dict:
 
 
 def _missing(doc: dict, claim: Claim, roles: set[str]) -> str:
+    skipped = (doc.get("skipped_experiments") or {}).get(claim.experiment.id)
+    if skipped:  # the run could not do it (no Chromium for the browser claims)
+        return f"not measured: {skipped}"
     targets = {claim.experiment.arms[role].target for role in roles}
     failed = [v["target"] for v in doc.get("verify", []) if not v["ok"] and v["target"] in targets]
     if failed:

@@ -47,6 +47,7 @@ METRICS = {
     "lost": ("integrity", "lost"),
 }
 TABLE = ("p50", "p95", "p99", "ttfb_p50", "done_p50", "mbps", "rss", "failures")
+CAPACITY = "capacity"  # --fail-on capacity:-10%: the `capacity` records of a capacity run
 CONFIDENCE = 0.95
 
 
@@ -148,9 +149,9 @@ def parse_thresholds(spec: str) -> list[Threshold]:
     out = []
     for item in filter(None, (s.strip() for s in spec.split(","))):
         name, _, value = item.partition(":")
-        if name not in METRICS:
+        if name not in METRICS and name != CAPACITY:
             raise ValueError(f"bad --fail-on {item!r}: unknown metric {name!r} "
-                             f"(known: {', '.join(METRICS)})")
+                             f"(known: {', '.join([*METRICS, CAPACITY])})")
         try:
             percent = float(value.strip().rstrip("%"))
         except ValueError:
@@ -208,6 +209,10 @@ def compare(old: dict, new: dict, thresholds: list[Threshold]) -> tuple[list[str
     figures beyond noise, the limits crossed within noise (which do not fail), and the
     verdicts that changed."""
     before, after = repetitions(old), repetitions(new)
+    cap_lines, cap_failing = capacity_changes(old, new, [t for t in thresholds
+                                                         if t.metric == CAPACITY])
+    if not before and not after:  # two capacity runs: nothing else to match
+        return cap_lines, cap_failing
     pairs, gone = match(old, new)
     lines = [_method(before, after),
              f"{'target':<15} {'scenario':<9} {'size':>7} {'load':>6} {'reps':>5} "
@@ -227,7 +232,7 @@ def compare(old: dict, new: dict, thresholds: list[Threshold]) -> tuple[list[str
         beyond += [f"{where}: {m} {changes[m].describe()}" for m in TABLE
                    if changes[m] is not None and changes[m].beyond_noise]
         for t in thresholds:
-            c = changes[t.metric]
+            c = changes.get(t.metric)
             if c is None or not c.crosses(t):
                 continue
             line = f"{where}: {t.metric} {c.describe()}, limit {t.percent:+g}%"
@@ -253,7 +258,57 @@ def compare(old: dict, new: dict, thresholds: list[Threshold]) -> tuple[list[str
         lines += [f"limit crossed by a level run once a side (not gated: other levels carry "
                   f"repetitions): {line}" for line in single]
     lines += verdict_changes(old, new)
+    return lines + cap_lines, failing + cap_failing
+
+
+def capacity_changes(old: dict, new: dict, thresholds: list[Threshold]) -> tuple[list[str],
+                                                                               list[str]]:
+    """Capacities matched by (target, size, work, SLOs). The noise is the search's own: a
+    change is beyond noise when the two intervals do not overlap (NEW's high end under OLD's
+    low end: a drop; NEW's low end over OLD's high end: a rise). A `capacity:-10%` limit fails
+    the gate when the capacity dropped beyond noise by more than 10 %. A "≥ R" capacity (load
+    generator or --max-rate bound) has no high end: only a NEW interval wholly under R is a
+    drop beyond noise. A search that was not decided (a cap ended it) has a bracket, not an
+    interval: it is reported, never gated."""
+    def ident(c: dict) -> tuple:
+        return (c["target"], c.get("size_bytes"), c.get("work"), tuple(c.get("slo") or ()))
+
+    before = {ident(c): c for c in old.get("capacity") or []}
+    after = {ident(c): c for c in new.get("capacity") or []}
+    if not before and not after:
+        return [], []
+    lines, failing = ["Capacity (uploads/s, 95 % interval):"], []
+    for k, c in after.items():
+        o = before.get(k)
+        if o is None:
+            lines.append(f"  {c['target']}: only in NEW ({_interval(c)})")
+            continue
+        (o_lo, o_hi), (n_lo, n_hi) = o["interval"], c["interval"]
+        drop = n_hi is not None and n_hi < o_lo
+        rise = o_hi is not None and n_lo > o_hi
+        ch = (c["rate"] / o["rate"] - 1) if o["rate"] else None
+        undecided = [x["target"] for x in (o, c) if not x.get("decided", True)
+                     and x["bound"] == "slo"]
+        text = (f"{c['target']}: {_interval(o)} -> {_interval(c)}"
+                + (f", {ch * 100:+.0f}%" if ch is not None else "")
+                + (" (a search was not decided: its bracket is no interval, not gated)"
+                   if undecided else " (beyond noise: the intervals do not overlap)"
+                   if drop or rise else " (within noise: the intervals overlap)"))
+        lines.append(f"  {text}")
+        for t in thresholds:
+            if ch is not None and (drop or rise) and not undecided \
+                    and t.crossed(o["rate"], c["rate"]):
+                failing.append(f"{text}, limit {t.percent:+g}% [changed]")
+    lines += [f"  {c['target']}: only in OLD ({_interval(c)})" for k, c in before.items()
+              if k not in after]
     return lines, failing
+
+
+def _interval(c: dict) -> str:
+    lo, hi = c["interval"]
+    if hi is None:
+        return f">= {_fmt(lo)} ({c['bound']} bound)"
+    return f"{_fmt(c['rate'])} [{_fmt(lo)}, {_fmt(hi)}]"
 
 
 def verdict_changes(old: dict, new: dict) -> list[str]:

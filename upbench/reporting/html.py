@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from loadtests.units import format_size
 from upbench import registry
 from upbench.paths import TEMPLATES
-from upbench.reporting import findings, forest, meaning
+from upbench.reporting import capacity, findings, forest, meaning, vitals
 from upbench.reporting.charts import Styles
 from upbench.reporting.labels import level_label
 from upbench.reporting.plots import Plots
@@ -31,7 +31,9 @@ def render(doc: dict, path: Path) -> None:
         phases=any(r.get("tls_handshaking_ms") for r in doc["results"]),
         resumes=[r for r in _rows(doc) if r.get("resume")],
         meaning=meaning.synthesis(doc), host=host(doc),
-        distributed=[r for r in _rows(doc) if r.get("workers")])
+        distributed=[r for r in _rows(doc) if r.get("workers")], vitals=vitals.patterns(doc),
+        capacity_rows=capacity.rows(doc),
+        capacity_figure=capacity.figure(doc, list(registry.discover())))
     path.write_text(html)
 
 

@@ -28,6 +28,7 @@ from upbench.config import PIN, ClaimsPlan
 from upbench.lifecycle.server import ServerOptions
 from upbench.progress import Progress
 from upbench.records import Result
+from upbench.run.browser_levels import BrowserLevels
 from upbench.run.context import RunContext
 from upbench.run.level import Level, run_level
 from upbench.run.start import start_verified
@@ -56,26 +57,29 @@ def run_claims(plan: ClaimsPlan, argv: list[str], targets: dict[str, Target] | N
                           LOCUST_PROCESSES,
                           Progress(estimate, plan.duration + LEVEL_OVERHEAD_S, plan.quiet))
     ctx.doc["claims_run"] = plan.as_dict() | {"claims": [c.id for c in claim_list]}
-    for number, (work, exps) in enumerate(phases.items(), start=1):
-        ctx.progress.info(
-            f"phase {number}/{len(phases)} (work {work}): "
-            f"{', '.join(e.id for e in exps)}; {plan.min_repetitions} repetition(s), then more "
-            f"for undecided claims (up to {plan.max_repetitions}, {plan.phase_budget_s:g} s)")
-        needed = {arm.target for e in exps for arm in e.arms.values()}
-        if any(e is experiments.SURVEY for e in exps):
-            needed |= set(targets)
-        clock = {"work": work, "began": time.monotonic()}
-        with ExitStack() as stack:
-            subjects = _start(ctx, stack, plan, [targets[n] for n in sorted(needed)], work)
-            clock["started"] = time.monotonic()
+    with BrowserLevels(plan.browser) as browser:  # launched on the first browser arm
+        for number, (work, exps) in enumerate(phases.items(), start=1):
+            ctx.progress.info(
+                f"phase {number}/{len(phases)} (work {work}): "
+                f"{', '.join(e.id for e in exps)}; {plan.min_repetitions} repetition(s), then more "
+                f"for undecided claims (up to {plan.max_repetitions}, {plan.phase_budget_s:g} s)")
+            needed = {arm.target for e in exps for arm in e.arms.values()}
             if any(e is experiments.SURVEY for e in exps):
-                _survey(ctx, plan, subjects, work)
-            clock["surveyed"] = time.monotonic()
-            clock |= _repeat(ctx, plan, [e for e in exps if e is not experiments.SURVEY],
-                             claim_list, subjects)
-        ctx.doc["claims_run"].setdefault("phases", []).append(_spent(clock))
-        ctx.progress.info(f"phase {number}/{len(phases)} took {_spent(clock)['total_s']:.0f} s")
-        ctx.save()
+                needed |= set(targets)
+            clock = {"work": work, "began": time.monotonic()}
+            with ExitStack() as stack:
+                subjects = _start(ctx, stack, plan, [targets[n] for n in sorted(needed)], work)
+                clock["started"] = time.monotonic()
+                if any(e is experiments.SURVEY for e in exps):
+                    _survey(ctx, plan, subjects, work)
+                clock["surveyed"] = time.monotonic()
+                clock |= _repeat(ctx, plan, [e for e in exps if e is not experiments.SURVEY],
+                                 claim_list, subjects, browser)
+            ctx.doc["claims_run"].setdefault("phases", []).append(_spent(clock))
+            ctx.progress.info(f"phase {number}/{len(phases)} took {_spent(clock)['total_s']:.0f} s")
+            ctx.save()
+        if browser.browser or browser.unavailable:
+            ctx.doc["browser"] = browser.describe()
     ctx.finish(claim_list)
     return ctx.out
 
@@ -129,7 +133,7 @@ def _survey(ctx: RunContext, plan: ClaimsPlan, subjects: dict[str, Subject], wor
 
 
 def _repeat(ctx: RunContext, plan: ClaimsPlan, exps: list[Experiment], claim_list: list[Claim],
-            subjects: dict[str, Subject]) -> dict:
+            subjects: dict[str, Subject], browser: BrowserLevels | None = None) -> dict:
     """The minimum repetitions of every arm, then — within the phase's own budget — more
     repetitions of the arms of the claims that want them (`judge.wants_more`: each claim on
     its own state), up to the cap. Returns when the minimum ended, when it all ended, and how
@@ -159,9 +163,11 @@ def _repeat(ctx: RunContext, plan: ClaimsPlan, exps: list[Experiment], claim_lis
             roles = [r for r in exp.arms if r in needed[exp.id]]
             for role in roles if rep % 2 else reversed(roles):
                 arm = exp.arms[role]
-                if arm.target in subjects:
+                if getattr(arm, "browser", ()) and not (browser and browser.available()):
+                    _no_browser(ctx, exp, browser.unavailable if browser else None)
+                elif arm.target in subjects:
                     _sampled_level(ctx, plan, subjects[arm.target], exp, role, rep,
-                                   _needs(exp, role, claim_list), sizes)
+                                   _needs(exp, role, claim_list), sizes, browser)
             if rep >= plan.min_repetitions:  # progress: the claims this repetition fed
                 for claim in _claims_of(exp, claim_list):
                     if not claim.measure.roles <= set(roles):
@@ -212,7 +218,8 @@ def _needs(exp: Experiment, role: str, claim_list: list[Claim]) -> set[str]:
 
 
 def _sampled_level(ctx: RunContext, plan: ClaimsPlan, subject: Subject, exp: Experiment,
-                   role: str, rep: int, needs: set[str], sizes: _Lengths) -> None:
+                   role: str, rep: int, needs: set[str], sizes: _Lengths,
+                   browser: BrowserLevels | None = None) -> None:
     """One arm's level, long enough for its claims' minimum sample: a level that came out too
     small is run again, longer (as long as the rate it showed needs, at least 1.5 times as
     long, within the level cap), and later repetitions of the arm start at that length. What
@@ -222,7 +229,7 @@ def _sampled_level(ctx: RunContext, plan: ClaimsPlan, subject: Subject, exp: Exp
     arm = exp.arms[role]
     key = (exp.id, role)
     duration = sizes.durations.get(key, arm.duration or plan.duration)
-    result = _level(ctx, plan, subject, arm, exp, rep, role, duration)
+    result = _level(ctx, plan, subject, arm, exp, rep, role, duration, browser)
     short = {what: _length_for(result, what, duration, plan.warmup)
              for what in sorted(needs) if sample_short(result, what)}
     if not short:
@@ -271,13 +278,27 @@ def _claims_of(exp: Experiment, claim_list: list[Claim]) -> list[Claim]:
     return [c for c in claim_list if c.experiment.id == exp.id]
 
 
+def _no_browser(ctx: RunContext, exp: Experiment, why: str | None) -> None:
+    """A browser arm without a browser: skipped; its claims will say why (judge reads it)."""
+    skipped = ctx.doc.setdefault("skipped_experiments", {})
+    if exp.id not in skipped:
+        ctx.progress.warn(f"{exp.id}: not measured — {why}")
+        skipped[exp.id] = why
+    ctx.progress.skip(1)
+
+
 def _level(ctx: RunContext, plan: ClaimsPlan, subject: Subject, arm: Arm, exp: Experiment,
-           rep: int, role: str, duration: float | None = None) -> Result:
+           rep: int, role: str, duration: float | None = None,
+           browser: BrowserLevels | None = None) -> Result:
     if arm.fresh and subject.running is not None:
         subject.running.restart()  # a clean process: no memory kept from an earlier level
     ctx.progress.step(f"{exp.id} · {role} = {arm.describe()} · repetition {rep}")
     label = f"{exp.id}-{role}-{rep}" + (f"-{duration:g}s" if duration else "")
-    result = run_level(ctx, subject, Level.of_arm(arm, plan, exp.work, label, duration))
+    level = Level.of_arm(arm, plan, exp.work, label, duration)
+    if browser is not None and getattr(arm, "browser", ()):  # Chromium beside the load
+        result = browser.level(ctx, subject, arm, level)
+    else:
+        result = run_level(ctx, subject, level)
     result.update(experiment=exp.id, repetition=rep, arm=role)
     ctx.record(result)
     return result

@@ -103,8 +103,17 @@ def external_subject(config: RunConfig) -> Subject:
 
 def _sweep_external(ctx: RunContext, config: RunConfig, subject: Subject,
                     levels: list[Level]) -> None:
+    verified = verified_external(ctx, config, subject)
+    if verified is None:
+        ctx.progress.skip(len(levels) * config.repeat)
+        return
+    for rep in range(1, config.repeat + 1):
+        run_levels(ctx, verified, levels, rep if config.repeat > 1 else None)
+
+
+def verified_external(ctx: RunContext, config: RunConfig, subject: Subject) -> Subject | None:
     """Anyone's endpoint: verify is advisory there (what can be checked from outside, each
-    check reported); only uploads that fail outright skip the measurement."""
+    check reported); only uploads that fail outright skip the measurement (None)."""
     check = verify(subject) if config.verify else skipped_verify(subject.name)
     ctx.verified(check)
     subject = dataclasses.replace(subject, digest=check.get("digest"))
@@ -112,15 +121,13 @@ def _sweep_external(ctx: RunContext, config: RunConfig, subject: Subject,
         if item.get("advisory") and not item["ok"]:
             ctx.progress.warn(f"{subject.name}: {item['name']}: {item['detail']}")
     if check["ok"]:
-        for rep in range(1, config.repeat + 1):
-            run_levels(ctx, subject, levels, rep if config.repeat > 1 else None)
-    else:
-        failed = [c for c in check["checks"] if not c["ok"] and not c.get("advisory")]
-        ctx.progress.warn(f"{subject.name}: verify failed ({failed[0]['name']} "
-                          f"{failed[0]['detail'][:160]}"
-                          + (f"; {len(failed) - 1} more" if len(failed) > 1 else "")
-                          + "); skipped")
-        ctx.progress.skip(len(levels) * config.repeat)
+        return subject
+    failed = [c for c in check["checks"] if not c["ok"] and not c.get("advisory")]
+    ctx.progress.warn(f"{subject.name}: verify failed ({failed[0]['name']} "
+                      f"{failed[0]['detail'][:160]}"
+                      + (f"; {len(failed) - 1} more" if len(failed) > 1 else "")
+                      + "); skipped")
+    return None
 
 
 def plan_levels(config: RunConfig, subject: Subject) -> list[Level]:
