@@ -42,6 +42,9 @@ SCENARIOS = {s.name: s for s in (
     Scenario("slow-mixed", ("SlowUploadUser", "BystanderUser"),
              "slow uploads beside bystanders doing GET /health: do slow clients hold workers?",
              bystanders=BYSTANDERS),
+    Scenario("retry-from-zero", ("RetryUploadUser",),
+             "plain POSTs cut like the resumable scenario's chunks, retried from byte zero: "
+             "its control"),
     Scenario("resumable", ("TusUploadUser",),
              "tus uploads in chunks, a fraction of connections cut mid-chunk and resumed",
              needs=("tus",), upload_path="/files/"),

@@ -16,6 +16,7 @@ from loadtests import webui_tab  # noqa: F401  (the upbench tab of the web UI)
 from loadtests.scenarios import (  # noqa: F401
     BystanderUser,
     OversizeUser,
+    RetryUploadUser,
     SlowUploadUser,
     TusUploadUser,
     UploadUser,

@@ -24,7 +24,7 @@ FIELDS = ("scenario", "target", "user", "kind", "start", "issued", "sent", "ttfb
           "done", "bytes", "status", "error", "upload_id", "expected_sha256", "server_sha256",
           "final_status", "drops", "recovery", "connecting", "tls_handshaking", "server_bytes",
           "server_md5", "expected_md5", "retries", "resumes", "resent", "continue_wait",
-          "unsent", "ticket", "transfer", "complete", "parts")
+          "unsent", "ticket", "transfer", "complete", "parts", "polls")
 FLUSH_EVERY = 256
 
 
@@ -76,7 +76,7 @@ def read_workers(folder: str | os.PathLike) -> list[dict]:
 _FLOATS = {"start", "issued", "sent", "ttfb", "end", "done", "recovery", "connecting",
            "tls_handshaking", "continue_wait", "ticket", "transfer", "complete"}
 _INTS = {"bytes", "status", "user", "drops", "server_bytes", "retries", "resumes", "resent",
-         "unsent", "parts"}
+         "unsent", "parts", "polls"}
 
 
 def _typed(name: str, value: str):

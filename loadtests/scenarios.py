@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import time
 from collections import Counter
 from dataclasses import replace
@@ -45,6 +46,7 @@ from loadtests import failures, relay
 from loadtests.catalog import BYSTANDERS, SCENARIOS
 from loadtests.failures import Backoff
 from loadtests.http import Connection, Exchange, is_2xx
+from loadtests.multipart import multipart
 from loadtests.payload import Body, FilePayload, Payload
 from loadtests.request import (
     TUS_RETRY_DELAYS,
@@ -117,6 +119,11 @@ def _options(parser):
         help="The plan's last, empty level: its workers exit (bench.py worker)")
     add("--poll-timeout", env_var="UPBENCH_POLL_TIMEOUT", default="60", include_in_web_ui=False,
         help="Seconds to wait for a 202 upload to complete")
+    add("--completion", env_var="UPBENCH_COMPLETION", default="poll", include_in_web_ui=False,
+        choices=("poll", "records"),
+        help="How a 202 upload's completion is learned: poll = GET --status-path until final; "
+             "records = not here (the harness reads the server's records after the level, so "
+             "no request of ours reaches the measured server meanwhile)")
 
 
 @events.init.add_listener
@@ -396,7 +403,8 @@ class UploadUser(User):
                    self.opts.status_path.replace("{id}", str(reply["id"])),
                    self.request.request_headers(), sample, float(self.opts.poll_timeout))
             return True
-        sample["done"] = ex.end
+        # 202 with --completion records: done is learned from the server's record afterwards
+        sample["done"] = None if self.awaits_record(ex, reply) else ex.end
         _record(sample)
         return True
 
@@ -410,8 +418,13 @@ class UploadUser(User):
 
     def polls(self, ex: Exchange, reply: dict) -> bool:
         """Does a completion poll follow this upload? (202: accepted, the work goes on)"""
-        return bool(reply.get("id") and self.opts.status_path and
-                    (ex.status == 202 or self.poll_always) and not ex.error)
+        return bool(reply.get("id") and self.opts.status_path and not ex.error and
+                    (ex.status == 202 or self.poll_always) and self.opts.completion == "poll")
+
+    def awaits_record(self, ex: Exchange, reply: dict) -> bool:
+        """An upload the harness completes from the server's records instead (no poll)."""
+        return bool(reply.get("id") and not ex.error and
+                    (ex.status == 202 or self.poll_always) and self.opts.completion == "records")
 
     def filename(self, body: Body | None = None) -> str:
         """upbench's unique name, or what --file/--filename make of it ({n}: unique too)."""
@@ -455,6 +468,56 @@ class TusUploadUser(UploadUser):
 
     def transfer(self, conn, body, start):
         return TusUpload(conn, self.tus, body).run(self.filename(), start)
+
+
+class RetryUploadUser(UploadUser):
+    """The control of the resumable scenario: one plain multipart POST per upload under the
+    same drops — the body taken as --chunk-size stretches, each cut mid-stretch with
+    probability --drop-rate — and after a cut the whole upload again from byte zero, after the
+    same --retry-delays. Counted like tus: drops, retries, bytes sent twice, time to resume."""
+
+    scenario = "retry-from-zero"
+
+    def on_start(self):
+        super().on_start()
+        self.chunk = parse_size(self.opts.chunk_size)
+        self.drop_rate = float(self.opts.drop_rate)
+        self.delays = parse_delays(self.opts.retry_delays)
+
+    def transfer(self, conn, body, start):
+        name = self.filename()
+        parts, length = multipart(body, name, self.request.field, fields=self.uploader.fields)
+        first = time.time() if start is None else start
+        drops = sent = 0
+        recovery, failed_at = 0.0, None
+        for attempt in range(len(self.delays) + 1):
+            cut = self._cut_at(body.size)
+            if cut is None:
+                ex, reply = self.uploader.send(conn, body, name)
+                sent += body.size
+                if failed_at is not None:
+                    recovery = ex.start - failed_at
+                ex.start = first
+                return ex, reply, {"drops": drops, "retries": attempt, "resumes": int(drops > 0),
+                                   "resent": max(0, sent - body.size), "recovery": recovery}
+            conn.abandon("POST", self.uploader.path, self.uploader.headers, parts, length,
+                         cut_at=cut)
+            drops += 1
+            sent += cut
+            failed_at = failed_at or time.time()
+            if attempt < len(self.delays):
+                conn.sleep(self.delays[attempt])
+        ex = Exchange(start=first, sent=None, ttfb=None, end=time.time(), status=0,
+                      error=f"gave up after {len(self.delays)} retries")
+        return ex, {}, {"drops": drops, "retries": len(self.delays), "resumes": 0,
+                        "resent": sent, "recovery": None}
+
+    def _cut_at(self, size: int) -> int | None:
+        """Where the first stretch that draws a drop is cut (mid-stretch), or None."""
+        for offset in range(0, size, self.chunk):
+            if random.random() < self.drop_rate:
+                return offset + min(self.chunk, size - offset) // 2
+        return None
 
 
 class _AnyRefusal:
@@ -529,9 +592,11 @@ def _poll_until_final(conn: Connection, path: str, headers: dict, sample: dict,
     user goes on uploading: polling must not lower the offered load."""
     deadline = time.monotonic() + timeout
     delay = 0.005
+    sample["polls"] = 0  # the observer's load on the server: reported per level
     try:
         while time.monotonic() < deadline:
             ex = conn.request("GET", path, headers)
+            sample["polls"] += 1
             reply = parse_json(ex.body)
             state = final_state(ex.status, reply)
             if state:

@@ -1,7 +1,7 @@
 """Claims judged on live servers whose truth is known, both ways, through the real claims run
 (servers started, interleaved repetitions, results.json, verdicts):
 
-- a "streaming" server that secretly buffers the whole body fails `streaming-flat-memory`,
+- a "streaming" server that secretly buffers the whole body fails `streaming-flat-memory-shipped`,
   which flask-stream passes;
 - a server whose handler really overlaps its I/O waits (fastapi-stream: `await
   asyncio.sleep`) passes `async-flask-concurrency`, which flask-async fails.
@@ -67,9 +67,9 @@ def test_memory_claim_tells_a_hoarding_server_from_a_streaming_one(tmp_path):
         # the default run's sizes: 16 -> 64 MB in flight, well above RSS noise of a few MB
         return {"stream-8MB": Arm(name, size=8_000_000, users=2, fresh=True),
                 "stream-32MB": Arm(name, size=32_000_000, users=2, fresh=True)}
-    claims = [claim_on("streaming-flat-memory", "memory-hoarder", arms("hoarder")),
-              claim_on("streaming-flat-memory", "memory-stream", arms("flask-stream"))]
-    assert MEMORY.work == "sha256"
+    claims = [claim_on("streaming-flat-memory-shipped", "memory-hoarder", arms("hoarder")),
+              claim_on("streaming-flat-memory-shipped", "memory-stream", arms("flask-stream"))]
+    assert MEMORY.work == "none"  # the seeds' snippets do no work
     v = run_claims(tmp_path, claims)
     assert v["memory-hoarder"]["verdict"] == "does not hold", v["memory-hoarder"]["evidence"]
     assert v["memory-hoarder"]["effect"]["estimate"] > 0.5  # it holds >= the bytes in flight

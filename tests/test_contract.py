@@ -69,6 +69,9 @@ def test_status_endpoint_and_unknown_id(target):
     assert {"id", "status", "bytes", "sha256"} <= record.keys()
     for unknown in ("0" * 32, "nope", "..%2F..%2Fetc"):
         ex, reply = raw(target, "GET", f"/uploads/{unknown}")
+        if target.target.front and ".." in unknown:  # the proxy refuses it before the app
+            assert ex.status == 400
+            continue
         assert ex.status == 404 and "error" in reply
 
 

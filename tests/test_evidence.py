@@ -135,26 +135,32 @@ def test_results_without_recorded_conditions_are_still_judged():
 
 
 def test_only_the_arms_of_claims_that_want_more_are_repeated():
-    """Bystanders: sync-blocks-others is decided (identical figures), thread-more-throughput
-    sits on its threshold after 3 repetitions: the next repetition runs the throughput claim's
-    two arms only — never the idle baseline, which only the decided claim reads."""
+    """Heavy processing: background-tasks-immediate is decided (a clear 0.1x on its two arms),
+    thread-long-task-instant-cpu sits on its threshold after 3 repetitions: the next
+    repetition runs the undecided claim's two arms only — never the decided claim's."""
     from types import SimpleNamespace
 
     from upbench.run import claims_run
 
-    blocks, throughput = CLAIMS["sync-blocks-others"], CLAIMS["thread-more-throughput"]
-    doc = doc_with(throughput, [1.1, 1.13, 1.07])
+    decided, close = CLAIMS["background-tasks-immediate"], CLAIMS["thread-long-task-instant-cpu"]
+    doc = doc_with(close, [0.5, 0.52, 0.48])
+    rng = random.Random(4)
+    for rep in (1, 2, 3):
+        made = decided.measure.synthesize(0.1, rng)
+        for r in doc["results"]:
+            if r["repetition"] == rep and r["arm"] in made:
+                r.update(made[r["arm"]])
     ctx = SimpleNamespace(doc=doc)
-    assert judge(blocks, doc)["verdict"] == "does not hold"
-    assert wants_more(judge(throughput, doc))
-    exp = throughput.experiment
-    assert claims_run._roles_to_repeat(ctx, exp, [blocks, throughput], False, set()) == \
+    assert judge(decided, doc)["verdict"] == "holds"
+    assert wants_more(judge(close, doc))
+    exp = close.experiment
+    assert claims_run._roles_to_repeat(ctx, exp, [decided, close], False, set()) == \
         {"thread", "sync"}
-    assert claims_run._roles_to_repeat(ctx, exp, [blocks], False, set()) == set()
+    assert claims_run._roles_to_repeat(ctx, exp, [decided], False, set()) == set()
     # an arm whose levels stay too small for its figure: its claim stops asking
     stuck = {(exp.id, "sync", "uploads")}
-    assert claims_run._roles_to_repeat(ctx, exp, [blocks, throughput], False, stuck) == set()
-    assert claims_run._roles_to_repeat(ctx, exp, [blocks], True, set()) == set(exp.arms)
+    assert claims_run._roles_to_repeat(ctx, exp, [decided, close], False, stuck) == set()
+    assert claims_run._roles_to_repeat(ctx, exp, [decided], True, set()) == set(exp.arms)
 
 
 class _Progress:

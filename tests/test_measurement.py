@@ -155,6 +155,21 @@ def test_resumable_uploads_survive_cut_connections(tmp_path):
     assert r["integrity"]["verified"] == r["integrity"]["acknowledged"]
 
 
+def test_plain_posts_retried_from_zero_resend_what_was_cut(tmp_path):
+    """The control of the resumable scenario: the same drops on one plain POST per upload;
+    every cut costs the bytes sent before it, and the upload starts over."""
+    doc = bench_run(tmp_path, "--targets", "resumable", "--scenarios", "retry-from-zero",
+                    "--sizes", "3MB", "--chunk-size", "1MB", "--drop-rate", "0.3",
+                    "--retry-delays", ",".join(["0"] * 14), "--users", "2", "--duration", "3s",
+                    "--warmup", "0")
+    [r] = doc["results"]
+    resume = r["resume"]
+    assert r["requests"] > 3 and resume["drops"] > 0 and resume["bytes_resent"] > 0
+    assert resume["bytes_sent_per_upload"] > 3_000_000  # what arrived, and what was cut
+    assert r["integrity"]["lost"] == 0 and r["integrity"]["corrupt"] == 0
+    assert r["integrity"]["verified"] == r["integrity"]["acknowledged"] > 0
+
+
 def test_two_locust_processes_make_one_merged_result(tmp_path):
     """--processes 2: Locust's own master/worker mode; each worker streams its samples to the
     master over Locust's messages, the master writes one file per worker, and the level's

@@ -20,7 +20,7 @@ from tests.helpers import interrupt_and_check_tree, wait_until
 from upbench.lifecycle.ports import free_port
 
 REPO = Path(__file__).resolve().parent.parent
-NOT_TUS = ["upload", "mixed", "idle", "slow", "slow-mixed"]
+NOT_TUS = ["upload", "mixed", "idle", "slow", "slow-mixed", "retry-from-zero"]
 
 
 def get_json(url, data=None):
@@ -136,7 +136,7 @@ def test_ui_refuses_a_scenario_the_target_cannot_run():
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "bench.py: error: flask-sync cannot run scenario 'resumable' in the web UI (it offers: "
-        "upload, mixed, idle, slow, slow-mixed)"]
+        "upload, mixed, idle, slow, slow-mixed, retry-from-zero)"]
 
 
 def test_ui_form_sends_a_real_file_under_a_name_template(tmp_path):

@@ -425,10 +425,10 @@ def cmd_worker(args, argv) -> int:
 def cmd_list(args, argv) -> int:
     print("targets:")
     for t in registry.discover().values():
-        print(f"  {t.name:<15} seeds {','.join(t.seeds) or '-':<8} {t.server:<9} {t.summary}")
+        print(f"  {t.name:<19} seeds {','.join(t.seeds) or '-':<8} {t.server:<9} {t.summary}")
     print("scenarios:")
     for s in SCENARIOS.values():
-        print(f"  {s.name:<15} {s.summary}")
+        print(f"  {s.name:<19} {s.summary}")
     print("claims (python bench.py --claims a,b):")
     for c in claims.CLAIMS.values():
         print(f"  {c.id:<31} seed {c.seed[:3]}  {c.claim}")

@@ -51,6 +51,7 @@ class Resume(TypedDict):
     retries: int
     resumes: int
     bytes_resent: int
+    bytes_sent_per_upload: int             # what arrived plus what was sent twice, per upload
     recovery_ms: Distribution | None
 
 
@@ -137,6 +138,13 @@ class Integrity(TypedDict, total=False):
     note: str | None
 
 
+class Observer(TypedDict):
+    """How a level learned that its 202 uploads were done, and what that cost the server."""
+    completion: Literal["records", "poll"]   # records: read from disk after the level
+    status_requests: int                   # polls sent to the server during the level
+    uploads_awaited: int
+
+
 class VitalFigures(TypedDict):
     """A browser figure over a level's uploads that started under load, ms."""
     p50: float
@@ -203,6 +211,7 @@ class Result(TypedDict, total=False):
     #                                        load worker that dropped out)
     integrity: Integrity
     notes: list[str]
+    observer: Observer
     workers: list[WorkerFigures]           # Locust ran distributed: per worker machine
     experiment: str                        # a claims run: the experiment of this level
     repetition: int                        # 1, 2, ... within that experiment, or `run --repeat`
@@ -284,6 +293,7 @@ class Verdict(TypedDict):
     seed: str
     quote: str
     code: list[str]                        # targets judged
+    code_as_written: list[str]             # of those, the ones running the seed's snippet
     verdict: VerdictValue
     holds: bool | None
     experiment: dict                       # what ran: id, work, what, arms, roles

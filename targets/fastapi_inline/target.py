@@ -5,5 +5,7 @@ TARGET = Target(
     seeds=("002",),
     summary="the control of fastapi-async: the same UploadFile handler doing the work inline (201)",
     app="targets.fastapi_inline.app:app",
+    view="async def",
     server="uvicorn",
+    body="UploadFile",
 )

@@ -7,4 +7,5 @@ TARGET = Target(
     app="targets.flask_stream.app:app",
     server="gunicorn",
     worker_class="sync",
+    body="request.stream",
 )

@@ -62,7 +62,8 @@ def judge(claim: Claim, doc: dict) -> Verdict:
     walk = _walk(claim, doc)
     rows, figures, failed = walk["rows"], walk["figures"], walk["failed"]
     verdict = {"id": claim.id, "claim": claim.claim, "seed": claim.seed, "quote": claim.quote,
-               "code": list(claim.code), "experiment": exp.describe() | {"roles": sorted(roles)},
+               "code": list(claim.code), "code_as_written": list(claim.as_written),
+               "experiment": exp.describe() | {"roles": sorted(roles)},
                "effect": {"metric": claim.metric, "estimate": None, "interval": None,
                           "threshold": claim.threshold, "holds_if": claim.holds_if,
                           "unit": claim.unit},

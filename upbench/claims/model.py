@@ -29,6 +29,7 @@ class Arm:
     scenario: str = "upload"
     size: int = 1_000_000
     users: int = 1
+    rate: float | None = None        # open loop: uploads started per second (users unused)
     fresh: bool = False              # restart the server first: memory from a clean process
     duration: float | None = None    # None: the claims plan's level duration
     bandwidth: int = BANDWIDTH       # the slow scenarios' bytes/s per user
@@ -39,8 +40,9 @@ class Arm:
     def describe(self) -> str:
         if not SCENARIOS[self.scenario].uploads:
             return f"{self.target} · {self.scenario} (no uploads)"
-        return (f"{self.target} · {self.scenario} · {format_size(self.size)} · "
-                f"{self.users} user{'s' if self.users != 1 else ''}")
+        load = f"{self.rate:g}/s open loop" if self.rate else \
+            f"{self.users} user{'s' if self.users != 1 else ''}"
+        return f"{self.target} · {self.scenario} · {format_size(self.size)} · {load}"
 
 
 @dataclass(frozen=True)
@@ -187,13 +189,16 @@ class AckGap(OneArm):
 class BusyPerWorker(OneArm):
     """Little's law: requests in service per worker = throughput x the work's own time /
     workers, with the closed loop's throughput = users / mean latency (no think time).
-    1.0 = each worker serves one request at a time; 4.0 = four at once."""
+    1.0 = each worker serves one request at a time; 4.0 = four at once. `workers`: the
+    server's processes when they are not the run's --workers (app.run(): one)."""
+    workers: int | None = None
     kind: Literal["value"] = "value"
 
     def figure(self, arms: dict[str, Result], context: dict) -> float | None:
         r = arms[self.role]
         mean_s, work_s = get(r, "latency_ms", "mean"), context.get("work_s")
-        users, workers = (r.get("load") or {}).get("users"), context.get("workers")
+        users = (r.get("load") or {}).get("users")
+        workers = self.workers or context.get("workers")
         if not (mean_s and work_s and users and workers):
             return None
         return users / (mean_s / 1000) * work_s / workers
@@ -203,8 +208,9 @@ class BusyPerWorker(OneArm):
 
     def synthesize(self, value: float, rng: random.Random) -> dict[str, dict]:
         # context (tests): work_s 0.3, workers 2; 8 users
+        workers = self.workers or 2
         return {self.role: {"load": {"model": "closed", "users": 8},
-                            "latency_ms": {"mean": 8 * 0.3 / (value * 2) * 1000}}}
+                            "latency_ms": {"mean": 8 * 0.3 / (value * workers) * 1000}}}
 
 
 @dataclass(frozen=True)
@@ -254,6 +260,13 @@ class Claim:
     why: str                         # why this comparison and threshold
     unit: str = "×"
     notes: tuple[str, ...] = field(default=())
+    # The targets of `code` that run the seed's snippet as written (their specs list each
+    # change running it needed); () for a hidden cost with no snippet of its own.
+    as_written: tuple[str, ...] = ()
+    # What the two arms the measure compares differ in: target traits (targets.spec.TRAITS)
+    # and arm fields (scenario, size, rate, ...). Checked against the specs by
+    # tests/test_claim_controls.py; () for a measure read from one arm.
+    differs_in: tuple[str, ...] = ()
     # True when the claim is *about* a saturated server (a throughput ceiling): then only a
     # saturated load generator makes it inconclusive; otherwise any saturated side does.
     about_saturation: bool = False

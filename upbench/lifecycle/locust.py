@@ -52,6 +52,7 @@ class LoadSpec:
     samples_dir: Path
     upload_path: str = "/upload"
     status_path: str = "/uploads/{id}"
+    completion: str = "poll"   # "records": the harness reads the server's records (no polls)
     bandwidth: int = BANDWIDTH
     chunk_size: int = CHUNK_SIZE
     drop_rate: float = DROP_RATE
@@ -78,6 +79,7 @@ def locust_command(spec: LoadSpec) -> list[str]:
            "--stop-timeout", f"{STOP_GRACE_S:g}",
            "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
            "--upload-size", str(spec.size), "--status-path", spec.status_path,
+           "--completion", spec.completion,
            "--bandwidth", str(spec.bandwidth),
            "--retry-delays", ",".join(f"{d:g}" for d in spec.retry_delays),
            "--user-rate", f"{user_rate:g}", "--chunk-size", str(spec.chunk_size),

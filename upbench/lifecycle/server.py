@@ -20,7 +20,7 @@ from pathlib import Path
 
 from targets.spec import Target
 from upbench.config import MAX_UPLOAD, WORKERS
-from upbench.lifecycle import processes, services
+from upbench.lifecycle import front, processes, services
 from upbench.lifecycle.ports import free_port, port_free
 from upbench.lifecycle.processes import READY_TIMEOUT_S, StartError, wait_for
 from upbench.measure.storage import Storage
@@ -83,6 +83,8 @@ def server_command(target: Target, options: ServerOptions, port: int) -> list[st
         return [sys.executable, "-m", "uvicorn", target.app, "--host", options.host,
                 "--port", str(port), "--workers", workers, "--log-level", "warning",
                 "--no-access-log", "--timeout-graceful-shutdown", "5"]
+    if target.server == "werkzeug":  # app.run(): one process, a thread per request
+        return [sys.executable, "-m", "targets.common.app_run", target.app, str(port)]
     raise ValueError(f"target {target.name}: unknown server {target.server!r}")
 
 
@@ -128,6 +130,12 @@ def serve(target: Target, options: ServerOptions, log_dir: Path) -> Iterator[Run
                 env.update(extra_env)
             running.procs.extend(running.services)
             start_app()
+            if target.front:  # a proxy in front: infrastructure, up until the target stops
+                procs, running.url = front.start_nginx(
+                    port, options.max_upload, log, stack,
+                    lambda url: answers(f"{url}/health"), options.cpus)
+                running.services.extend(procs)
+                running.procs.extend(procs)
         except OSError as exc:  # only starting: an OSError while measuring is not "did not start"
             raise StartError(f"{target.name}: {exc}") from exc
         yield running

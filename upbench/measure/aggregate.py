@@ -252,8 +252,9 @@ def _rejection_stats(window: list[dict]) -> dict:
 
 
 def _resume_stats(window: list[dict]) -> dict | None:
-    """tus uploads: connections cut, retries, bytes sent twice, and the time to resume (from
-    a failure to the start of the next PATCH the server took), per failure recovered."""
+    """tus uploads (and their control, plain POSTs retried from zero): connections cut,
+    retries, bytes sent twice, and the time to resume (from a failure to the start of the next
+    PATCH — or POST — the server took), per failure recovered."""
     tus = [s for s in window if s.get("drops") is not None]
     if not tus:
         return None
@@ -264,6 +265,10 @@ def _resume_stats(window: list[dict]) -> dict | None:
             "retries": sum(s.get("retries") or 0 for s in tus),
             "resumes": sum(s.get("resumes") or 0 for s in tus),
             "bytes_resent": sum(s.get("resent") or 0 for s in tus),
+            # every body byte sent, per upload: what arrived plus what was sent twice
+            "bytes_sent_per_upload": round(sum((s.get("resent") or 0) + (s["bytes"] if ok(s)
+                                                                         else 0)
+                                               for s in tus) / len(tus)),
             "recovery_ms": distribution([s["recovery"] / (s.get("resumes") or s["drops"])
                                          for s in recovered if s["recovery"] is not None])}
 

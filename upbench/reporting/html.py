@@ -48,16 +48,23 @@ def figures(doc: dict) -> tuple[list[dict], list[str]]:
     import matplotlib
 
     matplotlib.use("Agg")  # no display; also keeps the report deterministic
-    made = Plots(doc, list(registry.discover()))
+    made = Plots(doc, colour_order())
     return made.all(), made.notes
 
 
 def colours(doc: dict) -> list[tuple[str, str]]:
     """(target, colour) for the legend above the plots: the same colours as in every plot."""
-    styles = Styles(list(registry.discover()), (r["target"] for r in doc["results"]))
+    styles = Styles(colour_order(), (r["target"] for r in doc["results"]))
     present = {r["target"] for r in doc["results"]}
     return [(t, styles.color(t)) for t in sorted(present, key=lambda t: styles.index[t])]
 
+
+def colour_order() -> list[str]:
+    """The registry's targets, the shipped patterns (those in the survey) first: they keep the
+    ten distinct colours; the variants that judge a seed's snippet or deployment repeat them
+    with another dash."""
+    targets = registry.discover()
+    return sorted(targets, key=lambda name: not targets[name].survey)
 
 def host(doc: dict) -> str:
     """'2 CPUs, shared by the load generator and the servers' (or pinned apart)."""

@@ -8,8 +8,8 @@ minimum repetitions (3: the stopping rule's first look); after that, only the ar
 claims that another repetition could decide — each claim on its own state, never a sibling's —
 up to the cap (14) and within the phase's own budget for extra repetitions (45 s), so every
 phase can repeat whatever ran before it. A level too small for its claims' figures (30 uploads
-or 30 bystander probes) is run again, longer, within a cap. The `survey` (every target once,
-for the summary and plots) runs in the first phase.
+or 30 bystander probes) is run again, longer, within a cap. The `survey` (every shipped
+target once — `Target.survey` —, for the summary and plots) runs in the first phase.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from targets.spec import Target
+from targets.spec import Target, traits
 from upbench import registry
-from upbench.claims import experiments, select
+from upbench.claims import experiments, select, unjudged
 from upbench.claims.judge import MIN_SAMPLE, judge, sample_short, wants_more
 from upbench.claims.model import Arm, Claim, Experiment
 from upbench.config import PIN, ClaimsPlan
@@ -34,7 +34,7 @@ from upbench.run.level import Level, run_level
 from upbench.run.start import start_verified
 from upbench.run.subject import Subject
 
-SURVEY_LEVEL = (1_000_000, 8)  # size, users: every target once, for the summary and plots
+SURVEY_LEVEL = (1_000_000, 8)  # size, users: each shipped target once, for the summary and plots
 LEVEL_OVERHEAD_S = 1  # per level beyond its duration, in the time-left estimate
 LOCUST_PROCESSES = 1  # per level (Level's default): what CPU pinning plans for
 
@@ -47,16 +47,18 @@ def run_claims(plan: ClaimsPlan, argv: list[str], targets: dict[str, Target] | N
     """`targets` and `claim_list` replace the registry's (the tests' known-truth servers).
     Returns the run's folder (results.json, index.html, samples)."""
     claim_list = claim_list if claim_list is not None else select(",".join(plan.claims))
-    targets = targets or {n: t for n, t in registry.discover().items() if t.survey}
+    targets = targets or registry.discover()
     survey = plan.survey and not plan.claims
     phases = _phases(claim_list, survey)
     estimate = sum(len(e.arms) for exps in phases.values() for e in exps) * plan.min_repetitions
-    estimate += len(targets) if survey else 0
+    estimate += sum(t.survey for t in targets.values()) if survey else 0
     arm_targets = tuple(sorted({a.target for c in claim_list for a in c.experiment.arms.values()}))
     ctx = RunContext.open(argv, plan.config_record(arm_targets), plan.out, PIN,
                           LOCUST_PROCESSES,
                           Progress(estimate, plan.duration + LEVEL_OVERHEAD_S, plan.quiet))
     ctx.doc["claims_run"] = plan.as_dict() | {"claims": [c.id for c in claim_list]}
+    ctx.doc["targets"] = described(targets, claim_list)
+    ctx.doc["not_judged"] = unjudged.as_list()
     with BrowserLevels(plan.browser) as browser:  # launched on the first browser arm
         for number, (work, exps) in enumerate(phases.items(), start=1):
             ctx.progress.info(
@@ -65,7 +67,7 @@ def run_claims(plan: ClaimsPlan, argv: list[str], targets: dict[str, Target] | N
                 f"for undecided claims (up to {plan.max_repetitions}, {plan.phase_budget_s:g} s)")
             needed = {arm.target for e in exps for arm in e.arms.values()}
             if any(e is experiments.SURVEY for e in exps):
-                needed |= set(targets)
+                needed |= {name for name, t in targets.items() if t.survey}
             clock = {"work": work, "began": time.monotonic()}
             with ExitStack() as stack:
                 subjects = _start(ctx, stack, plan, [targets[n] for n in sorted(needed)], work)
@@ -82,6 +84,15 @@ def run_claims(plan: ClaimsPlan, argv: list[str], targets: dict[str, Target] | N
             ctx.doc["browser"] = browser.describe()
     ctx.finish(claim_list)
     return ctx.out
+
+
+def described(targets: dict[str, Target], claim_list: list[Claim]) -> dict[str, dict]:
+    """What the report shows of each target a claim judges: its traits, and for the seeds'
+    code run as written, the snippet and every change running it needed."""
+    names = {n for c in claim_list for n in c.code} & set(targets)
+    return {n: {"summary": targets[n].summary, "as_written": targets[n].as_written,
+                "hardening": list(targets[n].hardening), "completion": targets[n].completion,
+                **traits(targets[n])} for n in sorted(names)}
 
 
 def _spent(clock: dict) -> dict:
@@ -129,6 +140,8 @@ def _survey(ctx: RunContext, plan: ClaimsPlan, subjects: dict[str, Subject], wor
     size, users = SURVEY_LEVEL
     survey = dataclasses.replace(experiments.SURVEY, work=work)
     for name, subject in subjects.items():
+        if subject.running is None or not subject.running.target.survey:
+            continue
         _level(ctx, plan, subject, Arm(name, size=size, users=users), survey, 1, name)
 
 

@@ -24,7 +24,7 @@ from upbench.lifecycle.locust import LoadSpec, LocustProcess, MasterSpec
 from upbench.lifecycle.pinning import CpuPlan
 from upbench.lifecycle.processes import log_tail
 from upbench.lifecycle.server import RunningTarget
-from upbench.measure import aggregate, generators, integrity
+from upbench.measure import aggregate, completion, generators, integrity
 from upbench.measure.sampler import Series, TreeSampler
 from upbench.measure.storage import StorageError
 from upbench.records import ClientSummary, Crash, Result, ServerSummary, Timeline, WorkerFigures
@@ -72,7 +72,9 @@ class Level:
         """A level of the claims run: the arm says what runs (and any setting it needs other
         than the default), the plan how long — unless the run extended it (`duration`: a
         level too small for its claims' minimum sample) —, the experiment under which --work."""
-        return cls(SCENARIOS[arm.scenario], arm.size, LoadLevel("closed", users=arm.users),
+        load = LoadLevel("open", rate=arm.rate) if arm.rate else \
+            LoadLevel("closed", users=arm.users)
+        return cls(SCENARIOS[arm.scenario], arm.size, load,
                    duration or arm.duration or plan.duration, plan.warmup, work,
                    bandwidth=arm.bandwidth, chunk_size=arm.chunk_size, drop_rate=arm.drop_rate,
                    retry_delays=arm.retry_delays, label=label, csv=plan.locust_csv)
@@ -92,11 +94,16 @@ def run_level(ctx: RunContext, subject: Subject, level: Level) -> Result:
         if level.scenario.own_server:
             crash = _crash_midway(subject.running, level.duration)  # blocks until it is back
         code = locust.wait()
-    samples = read_samples(spec.samples_dir)
+        samples = read_samples(spec.samples_dir)
+        from_records = 0
+        if spec.completion == "records":  # still sampled: the work after the last answer
+            from_records = len(completion.awaiting(samples))
+            completion.from_records(samples, subject.storage, level.scenario.poll_timeout)
     result: Result = {"target": subject.name, "scenario": level.scenario.name,
                       "size_bytes": level.size, "load": level.load.as_dict(),
                       "duration_s": level.duration, "work": level.work}
     result.update(aggregate.summarize(samples, level.duration, level.warmup))
+    result["observer"] = completion.observer(samples, spec.completion, from_records)
     if not samples:
         reason = (log_tail(locust.log, 1) or "no output").strip()
         result["errors"] = {f"load generator failed (exit {code}): {reason}": 1}
@@ -119,7 +126,9 @@ def _load_spec(ctx: RunContext, subject: Subject, level: Level) -> LoadSpec:
                     level=level.load, duration=level.duration, target_name=subject.name,
                     samples_dir=ctx.out / "samples" / subject.name / level.name,
                     upload_path=subject.path_for(level.scenario),
-                    status_path=subject.status_path or "", bandwidth=level.bandwidth,
+                    status_path=subject.status_path or "",
+                    completion=subject.completion if subject.storage else "poll",
+                    bandwidth=level.bandwidth,
                     chunk_size=level.chunk_size, drop_rate=level.drop_rate,
                     processes=level.processes, cpus=ctx.cpus.client, request=subject.request,
                     retry_delays=level.retry_delays, master=level.master,

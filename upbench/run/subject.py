@@ -42,6 +42,7 @@ class Subject:
     multipart: bool = True       # verify uploads in one request (a bare tus server takes none)
     tus_path: str | None = None  # a tus 1.0 creation endpoint verify checks as well
     limit: int | None = None     # anyone's: the upload size it must refuse above (None: unknown)
+    completion: str = "poll"     # how a 202's completion is learned ("records": from disk)
 
     @classmethod
     def planned(cls, target: Target) -> Subject:
@@ -59,7 +60,8 @@ class Subject:
                    concurrency=options.workers if sync else None,
                    tus_path=TUS_PATH if "tus" in target.protocols else None,
                    upload_path=TICKET_PATH if presign else None,
-                   request=RequestSpec(transfer="presign") if presign else RequestSpec())
+                   request=RequestSpec(transfer="presign") if presign else RequestSpec(),
+                   completion=target.completion)
 
     @classmethod
     def external(cls, url: str, name: str | None = None, request: RequestSpec | None = None,
