@@ -13,6 +13,7 @@ from upbench import registry
 from upbench.claims import CLAIMS
 from upbench.claims.model import MemorySlope, Ratio
 from upbench.claims.unjudged import UNJUDGED
+from upbench.claims.webvitals import VitalGain, VitalRatio
 
 TARGETS = registry.discover()
 BROWSER_CLAIMS = {"thread-improves-inp", "background-tasks-improve-inp",
@@ -25,6 +26,10 @@ def compared(claim) -> tuple[str, str] | None:
         return m.num, m.den
     if isinstance(m, MemorySlope):
         return m.small, m.large
+    if isinstance(m, VitalGain):  # the browser claims: the pattern against its control
+        return m.pattern, m.control
+    if isinstance(m, VitalRatio):
+        return m.num, m.den
     return None
 
 
