@@ -31,15 +31,13 @@ import threading
 import time
 from pathlib import Path
 
-from benchmarks.wrk_compare import REPO, run_wrk
+from benchmarks.wrk_compare import run_wrk, running_sink
 from loadtests.http import Connection
 from loadtests.multipart import CONTENT_TYPE, multipart
 from loadtests.payload import Payload
 from loadtests.units import format_size, parse_duration, parse_size
 from loadtests.upload import UploadRequest
 from upbench.lifecycle import processes
-from upbench.lifecycle.ports import free_port
-from upbench.lifecycle.server import wait_ready
 
 
 def socket_loop(port: int, payload: Payload):
@@ -114,25 +112,17 @@ def main() -> int:
         parser.exit(2, "client_cost.py: --threads and --rounds must be at least 1\n")
     processes.install_handlers()
     payload = Payload.shared(size)
-    port = free_port()
     rows: dict[str, list[tuple]] = {}
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        sink = processes.start([sys.executable, "-m", "gunicorn", "benchmarks.sink:app",
-                                "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                                "--log-level", "warning"], cwd=REPO, log=tmp / "sink.log")
-        try:
-            wait_ready(f"http://127.0.0.1:{port}", sink, tmp / "sink.log")
-            url = f"http://127.0.0.1:{port}/upload"
-            for _ in range(args.rounds):
-                if shutil.which("wrk"):
-                    rps, cpu = run_wrk(url, size, args.threads, seconds, tmp)
-                    rows.setdefault("wrk -t1", []).append((rps, cpu * 1e6, None))
-                for name, make in LAYERS.items():
-                    rows.setdefault(name, []).append(
-                        run_layer(make, port, payload, args.threads, seconds))
-        finally:
-            processes.stop(sink)
+    with tempfile.TemporaryDirectory() as tmp_name, running_sink(Path(tmp_name)) as base:
+        tmp, url = Path(tmp_name), f"{base}/upload"
+        port = int(base.rpartition(":")[2])
+        for _ in range(args.rounds):
+            if shutil.which("wrk"):
+                rps, cpu = run_wrk(url, size, args.threads, seconds, tmp)
+                rows.setdefault("wrk -t1", []).append((rps, cpu * 1e6, None))
+            for name, make in LAYERS.items():
+                rows.setdefault(name, []).append(
+                    run_layer(make, port, payload, args.threads, seconds))
     print(f"{format_size(size)} uploads, {args.threads} threads/connections, {args.rounds} "
           f"rounds of {seconds:g}s; CPU per upload, medians")
     for name, runs in rows.items():

@@ -28,11 +28,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.wrk_compare import run_upbench, wrk_script
+from benchmarks.wrk_compare import run_upbench, running_sink, wrk_script
 from loadtests.units import format_size, parse_duration, parse_size
 from upbench.lifecycle import processes
-from upbench.lifecycle.ports import free_port
-from upbench.lifecycle.server import wait_ready
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -90,33 +88,24 @@ def main() -> int:
               [2 ** i for i in range(cpus.bit_length()) if 2 ** i <= cpus])
     duration = parse_duration(args.duration)
     processes.install_handlers()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/upload"
     print(f"{cpus} CPUs; load average {os.getloadavg()[0]:.1f}; sink: gunicorn, "
           f"{args.sink_workers} sync workers; {args.users} connections per process/thread; "
           f"{duration:g}s per run, median of {args.rounds} alternated rounds")
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        sink = processes.start([sys.executable, "-m", "gunicorn", "benchmarks.sink:app",
-                                "--bind", f"127.0.0.1:{port}", "--workers",
-                                str(args.sink_workers), "--log-level", "warning"],
-                               cwd=REPO, log=tmp / "sink.log")
-        try:
-            wait_ready(f"http://127.0.0.1:{port}", sink, tmp / "sink.log")
-            for size in (parse_size(s) for s in args.sizes.split(",")):
-                run_wrk(url, size, 1, args.users, 2, tmp)  # warm the sink, not counted
-                print(f"\n{format_size(size)} uploads")
-                print(f"{'K':>3} {'wrk req/s':>10} {'upbench req/s':>14} {'per process':>12} "
-                      f"{'ratio':>6} {'wrk CPU/upload':>15} {'upbench CPU/upload':>19}")
-                for k in counts:
-                    m = one_count(url, size, k, args.users, duration, args.rounds, tmp)
-                    print(f"{k:>3} {m['wrk']:>10.0f} {m['ours']:>14.0f} {m['ours'] / k:>12.0f} "
-                          f"{m['ratio']:>6.2f} {m['wrk_cpu_us']:>12.0f} us "
-                          + (f"{m['our_cpu_us']:>16.0f} us" if m["our_cpu_us"] is not None
-                             else f"{'-':>19}")
-                          + ("  (generator saturated)" if m["saturated"] else ""), flush=True)
-        finally:
-            processes.stop(sink)
+    with tempfile.TemporaryDirectory() as tmp_name, \
+            running_sink(Path(tmp_name), args.sink_workers) as base:
+        tmp, url = Path(tmp_name), f"{base}/upload"
+        for size in (parse_size(s) for s in args.sizes.split(",")):
+            run_wrk(url, size, 1, args.users, 2, tmp)  # warm the sink, not counted
+            print(f"\n{format_size(size)} uploads")
+            print(f"{'K':>3} {'wrk req/s':>10} {'upbench req/s':>14} {'per process':>12} "
+                  f"{'ratio':>6} {'wrk CPU/upload':>15} {'upbench CPU/upload':>19}")
+            for k in counts:
+                m = one_count(url, size, k, args.users, duration, args.rounds, tmp)
+                print(f"{k:>3} {m['wrk']:>10.0f} {m['ours']:>14.0f} {m['ours'] / k:>12.0f} "
+                      f"{m['ratio']:>6.2f} {m['wrk_cpu_us']:>12.0f} us "
+                      + (f"{m['our_cpu_us']:>16.0f} us" if m["our_cpu_us"] is not None
+                         else f"{'-':>19}")
+                      + ("  (generator saturated)" if m["saturated"] else ""), flush=True)
     return 0
 
 

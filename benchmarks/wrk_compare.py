@@ -21,6 +21,7 @@ Needs `wrk` (apt-get install wrk); says so and exits 0 when it is missing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -30,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from loadtests.multipart import CONTENT_TYPE, multipart
@@ -46,6 +48,21 @@ LUA = """wrk.method = "POST"
 wrk.headers["Content-Type"] = {content_type}
 wrk.body = {head} .. string.rep("u", {size}) .. {tail}
 """
+
+
+@contextlib.contextmanager
+def running_sink(tmp: Path, workers: int = 2) -> Iterator[str]:
+    """The gunicorn sink (benchmarks/sink.py) on a free 127.0.0.1 port, in its own process
+    group and always stopped: yields its base URL."""
+    base = f"http://127.0.0.1:{free_port()}"
+    sink = processes.start([sys.executable, "-m", "gunicorn", "benchmarks.sink:app",
+                            "--bind", base.removeprefix("http://"), "--workers", str(workers),
+                            "--log-level", "warning"], cwd=REPO, log=tmp / "sink.log")
+    try:
+        wait_ready(base, sink, tmp / "sink.log")
+        yield base
+    finally:
+        processes.stop(sink)
 
 
 def wrk_script(size: int) -> str:
@@ -107,42 +124,33 @@ def main() -> int:
         return 0
     duration = parse_duration(args.duration)
     processes.install_handlers()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/upload"
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        sink = processes.start([sys.executable, "-m", "gunicorn", "benchmarks.sink:app",
-                                "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                                "--log-level", "warning"], cwd=REPO, log=tmp / "sink.log")
-        try:
-            wait_ready(f"http://127.0.0.1:{port}", sink, tmp / "sink.log")
-            for size in (parse_size(s) for s in args.sizes.split(",")):
-                # Not counted: a cold sink made every first round slow, and wrk goes first.
-                run_wrk(url, size, args.users, WARMUP_S, tmp, args.wrk_threads)
-                ratios, cpu_ratios = [], []
-                print(f"\n{format_size(size)} uploads, {args.users} concurrent, "
-                      f"{duration:g}s per run: wrk -t{args.wrk_threads} against "
-                      f"{args.processes} Locust process(es); load average "
-                      f"{os.getloadavg()[0]:.2f}")
-                print(f"{'round':>5} {'wrk req/s':>10} {'upbench req/s':>14} {'ratio':>6} "
-                      f"{'wrk CPU/upload':>15} {'upbench CPU/upload':>19}")
-                for i in range(1, args.rounds + 1):
-                    wrk_rps, wrk_cpu = run_wrk(url, size, args.users, duration, tmp,
-                                               args.wrk_threads)
-                    ours = run_upbench(url, size, args.users, duration, tmp, args.processes)
-                    rps = ours["throughput"]["rps"]
-                    # the Locust process's mean CPU over the measured window, per upload
-                    our_cpu = ours["client"]["cpu_mean_pct"] / 100 / rps if rps else float("nan")
-                    ratios.append(rps / wrk_rps)
-                    cpu_ratios.append(our_cpu / wrk_cpu)
-                    print(f"{i:>5} {wrk_rps:>10.1f} {rps:>14.1f} {rps / wrk_rps:>6.2f} "
-                          f"{wrk_cpu * 1e6:>12.0f} us {our_cpu * 1e6:>16.0f} us"
-                          + ("  (generator saturated)" if ours["client"]["saturated"] else ""))
-                print(f"median ratio upbench/wrk at {format_size(size)}: "
-                      f"{statistics.median(ratios):.2f} (uploads/s); "
-                      f"CPU per upload {statistics.median(cpu_ratios):.1f}x wrk's")
-        finally:
-            processes.stop(sink)
+    with tempfile.TemporaryDirectory() as tmp_name, running_sink(Path(tmp_name)) as base:
+        tmp, url = Path(tmp_name), f"{base}/upload"
+        for size in (parse_size(s) for s in args.sizes.split(",")):
+            # Not counted: a cold sink made every first round slow, and wrk goes first.
+            run_wrk(url, size, args.users, WARMUP_S, tmp, args.wrk_threads)
+            ratios, cpu_ratios = [], []
+            print(f"\n{format_size(size)} uploads, {args.users} concurrent, "
+                  f"{duration:g}s per run: wrk -t{args.wrk_threads} against "
+                  f"{args.processes} Locust process(es); load average "
+                  f"{os.getloadavg()[0]:.2f}")
+            print(f"{'round':>5} {'wrk req/s':>10} {'upbench req/s':>14} {'ratio':>6} "
+                  f"{'wrk CPU/upload':>15} {'upbench CPU/upload':>19}")
+            for i in range(1, args.rounds + 1):
+                wrk_rps, wrk_cpu = run_wrk(url, size, args.users, duration, tmp,
+                                           args.wrk_threads)
+                ours = run_upbench(url, size, args.users, duration, tmp, args.processes)
+                rps = ours["throughput"]["rps"]
+                # the Locust process's mean CPU over the measured window, per upload
+                our_cpu = ours["client"]["cpu_mean_pct"] / 100 / rps if rps else float("nan")
+                ratios.append(rps / wrk_rps)
+                cpu_ratios.append(our_cpu / wrk_cpu)
+                print(f"{i:>5} {wrk_rps:>10.1f} {rps:>14.1f} {rps / wrk_rps:>6.2f} "
+                      f"{wrk_cpu * 1e6:>12.0f} us {our_cpu * 1e6:>16.0f} us"
+                      + ("  (generator saturated)" if ours["client"]["saturated"] else ""))
+            print(f"median ratio upbench/wrk at {format_size(size)}: "
+                  f"{statistics.median(ratios):.2f} (uploads/s); "
+                  f"CPU per upload {statistics.median(cpu_ratios):.1f}x wrk's")
     return 0
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 BYSTANDERS = 2  # BystanderUser.fixed_count: GET /health users beside the uploads
+# Beside slow clients a probe waits for a slow body to end, ~1 probe per bystander per level:
+# a level needs many bystanders to count the claims' minimum sample (30 probes).
+SLOW_BYSTANDERS = 16
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ SCENARIOS = {s.name: s for s in (
              "uploads paced to a per-user bandwidth (--bandwidth, a phone on 4G)"),
     Scenario("slow-mixed", ("SlowUploadUser", "BystanderUser"),
              "slow uploads beside bystanders doing GET /health: do slow clients hold workers?",
-             bystanders=BYSTANDERS),
+             bystanders=SLOW_BYSTANDERS),
     Scenario("retry-from-zero", ("RetryUploadUser",),
              "plain POSTs cut like the resumable scenario's chunks, retried from byte zero: "
              "its control"),

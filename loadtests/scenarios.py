@@ -127,6 +127,15 @@ def _options(parser):
 
 
 @events.init.add_listener
+def _bystander_count(environment, **_):
+    """The chosen scenario says how many bystanders run (Locust's dispatcher reads
+    `fixed_count` when the run starts, after this)."""
+    chosen = SCENARIOS.get(getattr(environment.parsed_options, "scenario", None) or "")
+    if chosen is not None and chosen.bystanders:
+        BystanderUser.fixed_count = chosen.bystanders
+
+
+@events.init.add_listener
 def _relay(environment, **_):
     """Distributed (--processes N, `bench.py worker`): workers stream their samples to the
     master, which writes them (loadtests/relay.py)."""

@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import math
 import random
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import wait_until
+from tests.helpers import listening, wait_until
 from upbench import cli
 from upbench.config import SearchPlan, Slo
 from upbench.lifecycle import processes
@@ -246,20 +245,12 @@ def app_server(tmp_path):
         proc = processes.start([sys.executable, str(APPS / script), str(port), *args],
                                log=tmp_path / f"{script}.log")
         started.append(proc)
-        wait_until(lambda: _listening(port), what=script)
+        wait_until(lambda: listening(port), what=script)
         return f"http://127.0.0.1:{port}"
 
     yield start
     for proc in started:
         processes.stop(proc)
-
-
-def _listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
 
 
 def capacity_run(tmp_path: Path, *args: str) -> dict:

@@ -185,7 +185,7 @@ def test_a_level_too_small_is_run_again_longer_within_the_cap(monkeypatch):
     rate = {("sync", 1): 7.5, ("sync", 2): 4.0, ("thread", 1): 1.0, ("thread", 2): 1.0}
     ran = []
 
-    def level(ctx, plan, subject, arm, exp, rep, role, duration=None):
+    def level(ctx, plan, subject, arm, exp, rep, role, duration=None, browser=None):
         n = int(rate[role, rep] * (duration - 0.4))
         r = {"arm": role, "repetition": rep, "latency_ms": {"count": n},
              "throughput": {"rps": rate[role, rep]}}

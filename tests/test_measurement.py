@@ -8,14 +8,13 @@ aggregation) and reads results.json.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import wait_until
+from tests.helpers import listening, wait_until
 from upbench.lifecycle import processes
 from upbench.lifecycle.ports import free_port
 
@@ -34,20 +33,12 @@ def timed_server(tmp_path):
         proc = processes.start([sys.executable, str(TIMED), str(port), *args],
                                log=tmp_path / "timed.log")
         started.append(proc)
-        wait_until(lambda: _listening(port), what="timed server")
+        wait_until(lambda: listening(port), what="timed server")
         return f"http://127.0.0.1:{port}"
 
     yield start
     for proc in started:
         processes.stop(proc)
-
-
-def _listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
 
 
 def bench_run(tmp_path: Path, *args: str) -> dict:

@@ -109,13 +109,7 @@ def config_from_args(args) -> RunConfig:
             raise UsageError(f"{flag} must be at least 1")
     expect_workers = _distributed(args)
     url, request, status_url = _endpoint(args, scenarios)
-    if args.url:
-        targets: tuple[str, ...] = ()
-    else:
-        try:
-            targets = tuple(t.name for t in registry.select(args.targets))
-        except registry.UnknownTarget as exc:
-            raise UsageError(str(exc))
+    targets = _targets(args)
     out = _out_dir(args.out)
     return RunConfig(targets=targets, stages=stages,
                      duration=duration, warmup=warmup, work=args.work, workers=args.workers,
@@ -357,13 +351,7 @@ def capacity_from_args(args) -> tuple[CapacityPlan, RunConfig]:
     search = dataclasses.replace(search, start=start, max_rate=max_rate, resolution=resolution,
                                  min_rate=min(search.min_rate, start))
     url, request, status_url = _endpoint(args, ("upload",))
-    if args.url:
-        targets: tuple[str, ...] = ()
-    else:
-        try:
-            targets = tuple(t.name for t in registry.select(args.targets))
-        except registry.UnknownTarget as exc:
-            raise UsageError(str(exc))
+    targets = _targets(args)
     level = Stage("upload", (size,), ())  # the rates are the search's
     config = RunConfig(targets=targets, stages=(level,), duration=duration, warmup=warmup,
                        work=args.work, workers=args.workers, worker_class=args.worker_class,
@@ -420,3 +408,13 @@ def _positive_float(text: str, flag: str) -> float:
     if value <= 0:
         raise ValueError(f"bad {flag} value {text!r}: must be positive")
     return value
+
+
+def _targets(args: argparse.Namespace) -> tuple[str, ...]:
+    """The targets a run or capacity search starts: none for anyone's endpoint (`--url`)."""
+    if args.url:
+        return ()
+    try:
+        return tuple(t.name for t in registry.select(args.targets))
+    except registry.UnknownTarget as exc:
+        raise UsageError(str(exc))

@@ -13,11 +13,12 @@ What each compares (README "Claims" has the table):
   closed loop at the server's real concurrency (2 sync workers: 2 users) for throughput.
 Every target runs 2 workers, so a sync server holds at most 2 uploads at once.
 
-Cost (levels per repetition, by phase = --work): sha256 — resume-after-drops 2 (+ the survey,
-once: the 10 shipped targets); none — bystanders 2 (open loop: + Locust's 2 s margin),
+Cost (levels per repetition, by phase = --work): sha256 — resume-after-drops 2 (8 s; + the
+survey, once: the 10 shipped targets); none — bystanders 2 (open loop: + Locust's 2 s margin),
 slow-clients 2 (3 s), memory-in-flight 8 (each on a restarted server); sleep:300 — long-task 3
-(open, 3 s), io-concurrency 4; cpu:100 — heavy-processing 6 (open, 3 s). 27 levels a
-repetition, against 20 before the controls and the seeds' own code were added.
+(open, 9 s), io-concurrency 4, the browser arms 6 (webvitals.py); cpu:100 — heavy-processing 6
+(open, 10/s, 4 s). Each level is long enough for the claims' minimum sample from the first
+run (a short one is run again, which costs more).
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ NO_WORK = "none"
 BYSTANDER_RATE = 20.0
 # 300 ms tasks on 2 workers (or 2 Celery pool processes): capacity ~6.7/s; 4/s stays below it.
 TASK_RATE = 4.0
+# 100 ms of CPU on 2 workers: capacity ~20/s (less on 2 cores shared with the generator);
+# 10/s stays below it and gives a level its 30 uploads in 4 s.
+HEAVY_RATE = 10.0
+HEAVY_S = 4.0
+# At TASK_RATE a level needs ~8 s for the claims' minimum sample (30 uploads past the
+# warm-up): long enough from the first level, so no level is run twice.
+TASK_S = 9.0
 
 BYSTANDERS = Experiment(
     "bystanders", NO_WORK,
@@ -83,9 +91,14 @@ TUS_DELAYS = (0, 0.05, 0.2, 0.5)
 PLAIN_DELAYS = TUS_DELAYS + (0.5,) * 10
 
 
+# A plain POST retried from zero finishes ~1 upload/s per 2 users: 6 users and 8 s give a
+# level the claims' minimum sample (30 uploads) from the first run.
+DROPS_USERS, DROPS_S = 6, 8.0
+
+
 def _drops(scenario: str, delays: tuple[float, ...]) -> Arm:
-    return Arm("resumable", scenario=scenario, size=3_000_000, users=2, chunk_size=500_000,
-               drop_rate=0.2, retry_delays=delays)
+    return Arm("resumable", scenario=scenario, size=3_000_000, users=DROPS_USERS,
+               chunk_size=500_000, drop_rate=0.2, retry_delays=delays, duration=DROPS_S)
 
 
 RESUME = Experiment(
@@ -100,9 +113,9 @@ RESUME = Experiment(
 
 LONG_TASKS = Experiment(
     "long-task", LONG_TASK,
-    {"sync": Arm("flask-sync", rate=TASK_RATE, duration=3.0),
-     "thread": Arm("flask-thread", rate=TASK_RATE, duration=3.0),
-     "queued": Arm("queued", rate=TASK_RATE, duration=3.0)},
+    {"sync": Arm("flask-sync", rate=TASK_RATE, duration=TASK_S),
+     "thread": Arm("flask-thread", rate=TASK_RATE, duration=TASK_S),
+     "queued": Arm("queued", rate=TASK_RATE, duration=TASK_S)},
     f"1 MB uploads arriving at {TASK_RATE:g}/s (open loop, below the 2 workers' or the 2 Celery "
     "pool processes' capacity of ~6.7/s) whose processing waits 300 ms (seed 001's "
     "time.sleep(5) task scaled down; seed 004's 'sending emails'): done in the request "
@@ -111,13 +124,13 @@ LONG_TASKS = Experiment(
 
 HEAVY_PROCESSING = Experiment(
     "heavy-processing", HEAVY,
-    {"background": Arm("seed002-background", rate=TASK_RATE, duration=3.0),
-     "inline": Arm("seed002-inline", rate=TASK_RATE, duration=3.0),
-     "background-shipped": Arm("fastapi-async", rate=TASK_RATE, duration=3.0),
-     "inline-shipped": Arm("fastapi-inline", rate=TASK_RATE, duration=3.0),
-     "sync": Arm("flask-sync", rate=TASK_RATE, duration=3.0),
-     "thread": Arm("flask-thread", rate=TASK_RATE, duration=3.0)},
-    f"1 MB uploads arriving at {TASK_RATE:g}/s (open loop) whose processing burns 100 ms of "
+    {"background": Arm("seed002-background", rate=HEAVY_RATE, duration=HEAVY_S),
+     "inline": Arm("seed002-inline", rate=HEAVY_RATE, duration=HEAVY_S),
+     "background-shipped": Arm("fastapi-async", rate=HEAVY_RATE, duration=HEAVY_S),
+     "inline-shipped": Arm("fastapi-inline", rate=HEAVY_RATE, duration=HEAVY_S),
+     "sync": Arm("flask-sync", rate=HEAVY_RATE, duration=HEAVY_S),
+     "thread": Arm("flask-thread", rate=HEAVY_RATE, duration=HEAVY_S)},
+    f"1 MB uploads arriving at {HEAVY_RATE:g}/s (open loop) whose processing burns 100 ms of "
     "CPU (seed 002's 'heavy processing', seed 004's 'processing images'): seed 002's snippets "
     "as written (`await file.read()`, then heavy_processing in BackgroundTasks or inline), "
     "as shipped (fastapi-async / fastapi-inline: persisted first, the task gets a path) and "

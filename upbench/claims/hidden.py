@@ -12,7 +12,7 @@ CLAIMS = (
           SIZE_ONLY +
           "the bytes are handed to the thread, so the worker holds them until it has written "
           "them; 'holds' = at least 0.5 MB of growth per MB in flight", unit=" MB/MB",
-          as_written=("flask-thread",), differs_in=("size",)),
+          as_written=("flask-thread",), differs_in=("size",), about_saturation=True),
     Claim("thread-acks-before-durable", "000 (hidden cost)",
           "threading.Thread(target=save_file_async, args=(data, filename)).start()\n"
           "return 'Upload started'",

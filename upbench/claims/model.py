@@ -267,8 +267,9 @@ class Claim:
     # and arm fields (scenario, size, rate, ...). Checked against the specs by
     # tests/test_claim_controls.py; () for a measure read from one arm.
     differs_in: tuple[str, ...] = ()
-    # True when the claim is *about* a saturated server (a throughput ceiling): then only a
-    # saturated load generator makes it inconclusive; otherwise any saturated side does.
+    # True when the claim is measured at the server's full concurrency by design (a
+    # throughput ceiling; memory per MB in flight, which counts every worker busy): then only
+    # a saturated load generator makes it inconclusive; otherwise any saturated side does.
     about_saturation: bool = False
     # What the verdict means, for the report's "What it means" (one sentence each; empty: a
     # generic sentence from `claim`). Say the cause where a control shows it.

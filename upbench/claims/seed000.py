@@ -38,7 +38,7 @@ CLAIMS = (
           "uploads/s of 2 closed-loop users (the server's 2 sync workers) sending 8 MB, the "
           "save in the request or in a thread, each on a fresh server; 'improves' = at least "
           "10 % more (INP: the browser claims)",
-          as_written=AS_WRITTEN, differs_in=THREAD_FIX),
+          as_written=AS_WRITTEN, differs_in=THREAD_FIX, about_saturation=True),
     Claim("sync-blocks-others", "000",
           "Blocks server request handling during file save, increasing response time and INP.",
           "Saving in the request makes other requests wait longer than saving in a thread",

@@ -12,13 +12,14 @@ CLAIMS = (
           SIZE_ONLY +
           "a server holding each upload in memory grows by ~1 MB per MB in flight; "
           "'loads the entire file' = at least 0.5", unit=" MB/MB",
-          as_written=("flask-sync",), differs_in=("size",)),
+          as_written=("flask-sync",), differs_in=("size",), about_saturation=True),
     Claim("streaming-flat-memory", "001",
           "This writes the file in chunks, preventing excessive memory usage.",
           "The seed's streaming snippet keeps server memory flat as uploads grow",
           ("seed001-stream",), MEMORY, MemorySlope("seed-stream-8MB", "seed-stream-32MB"),
           0.25, "below", SIZE_ONLY + "'flat' = less than 0.25 MB of growth per MB in flight",
           unit=" MB/MB", as_written=("seed001-stream",), differs_in=("size",),
+          about_saturation=True,
           notes=("Judged on the seed's snippet as written: it reads request.files first, so "
                  "Werkzeug parses (and spools to disk past 500 KB) the whole body before the "
                  "'streaming' loop runs; streaming-flat-memory-shipped judges flask-stream, "
@@ -29,7 +30,7 @@ CLAIMS = (
           "server memory flat",
           ("flask-stream",), MEMORY, MemorySlope("stream-8MB", "stream-32MB"), 0.25, "below",
           SIZE_ONLY + "'flat' = less than 0.25 MB of growth per MB in flight",
-          unit=" MB/MB", differs_in=("size",)),
+          unit=" MB/MB", differs_in=("size",), about_saturation=True),
     Claim("chunked-survives-drops", "001",
           "This reduces network failures and allows resumable uploads.",
           "Chunked (tus) uploads complete whole after their connection is cut",

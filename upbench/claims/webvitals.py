@@ -27,7 +27,7 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
-from upbench.claims.experiments import LONG_TASK
+from upbench.claims.experiments import LONG_TASK, TASK_RATE
 from upbench.claims.model import Arm, Claim, Experiment
 from upbench.claims.seed000 import THREAD_FIX
 from upbench.records import Result
@@ -43,7 +43,9 @@ class BrowserArm(Arm):
     which uploads it makes, in turn, as many as fit in the level (at least one each)."""
     browser: tuple[str, ...] = INTERACTIONS
     size: int = 1_000_000
-    users: int = 2
+    # the load beside the browser: open loop below the sync arm's capacity (the same offered
+    # load on every arm; a closed loop saturated the 2 cores beside Chromium)
+    rate: float | None = TASK_RATE
     duration: float | None = 3.0  # a form and a fetch() upload fit in it on a busy sync server
 
     def describe(self) -> str:
@@ -54,7 +56,7 @@ def _arms(**targets: str) -> dict[str, Arm]:
     return {role: BrowserArm(target) for role, target in targets.items()}
 
 
-_WHAT = ("two Locust users upload 1 MB files to the server while headless Chromium, on "
+_WHAT = (f"1 MB uploads arrive at {TASK_RATE:g}/s (open loop) while headless Chromium, on "
          "GET /page, uploads a 1 MB file by fetch() (INP of the click, the wait for the "
          "result) and by the form (LCP of the page it lands on), in turn; every upload's "
          "handling waits 300 ms (in the request, or after the answer)")
