@@ -210,7 +210,7 @@ def test_a_claims_run_shows_every_verdict_with_its_experiment_and_interval(tmp_p
     page.feed(text)
     what_it_means_links_every_judged_claim(doc, text)
     assert "claims-forest" in {family for family, _ in page.plots}
-    assert len(page.verdicts) == len(doc["verdicts"]) == 15
+    assert len(page.verdicts) == len(doc["verdicts"]) >= 15  # every claim of the run
     shown = {row[2] for row in page.verdicts}
     assert shown <= {"holds", "does not hold", "inconclusive", "not measured"}
     for v in doc["verdicts"]:

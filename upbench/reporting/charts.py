@@ -14,9 +14,13 @@ import io
 import math
 from collections.abc import Iterable, Sequence
 
+# matplotlib's tab10, then ten more that stay apart from it (a claims run shows 16 targets;
+# bars carry no dash, so each target needs a colour of its own)
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf")  # matplotlib's tab10
-DASHES = ("-", "--", "-.", ":")  # beyond ten targets the colours repeat with another dash
+           "#7f7f7f", "#bcbd22", "#17becf",
+           "#393b79", "#e7969c", "#637939", "#fdd0a2", "#843c39", "#9edae5", "#7b4173",
+           "#c5b0d5", "#000000", "#bdbdbd")
+DASHES = ("-", "--", "-.", ":")  # beyond twenty targets the colours repeat with another dash
 DPI = 100
 FULL_WIDTH_IN = 12.0  # ~1200 px: the page is readable at 1280 px wide
 HALF_WIDTH_IN = 6.2

@@ -61,8 +61,7 @@ def colours(doc: dict) -> list[tuple[str, str]]:
 
 def colour_order() -> list[str]:
     """The registry's targets, the shipped patterns (those in the survey) first: they keep the
-    ten distinct colours; the variants that judge a seed's snippet or deployment repeat them
-    with another dash."""
+    first ten colours (tab10); the variants that judge a seed's snippet or deployment follow."""
     targets = registry.discover()
     return sorted(targets, key=lambda name: not targets[name].survey)
 
